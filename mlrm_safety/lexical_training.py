@@ -2,7 +2,8 @@
 
 The model is trained on every public labelled source given, each source weighing the same.
 Its agreement figures are measured the honest way: leave one source out, train on the rest,
-measure on the one left out; the keyword judge is measured on the same rows for comparison.
+measure on the one left out; the judges that need no training (keyword, cues) are
+measured on the same rows for comparison.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ DEFAULT_C = 0.1
 # (the real traces count as one): one source's house style generalizes to no other.
 MIN_SOURCES = 3
 THRESHOLD = 0.5
+# Judges without weights, measured on every set next to lexical (the first is the baseline).
+UNTRAINED_JUDGES = ("keyword", "cues")
 
 
 def sha256(path: Path) -> str:
@@ -140,12 +143,18 @@ def _judge_from(model):
     return LexicalJudge.from_model(model)
 
 
+def _untrained_judges() -> dict:
+    """The offline judges that learn nothing, measured on the same rows for comparison."""
+    from .judges import get_judge
+
+    return {name: get_judge(name) for name in UNTRAINED_JUDGES}
+
+
 def cross_dataset(groups: dict[str, list[LabelledExample]], C: float = DEFAULT_C,
                   traces: Sequence[LabelledExample] = ()) -> dict:
-    """Leave each source out in turn: train on the others, measure lexical and keyword on it."""
-    from .judges.keyword import KeywordJudge
-
-    keyword = KeywordJudge()
+    """Leave each source out in turn: train lexical on the others and measure it on the one
+    left out, next to the judges that need no training."""
+    untrained = _untrained_judges()
     results = {}
     for held_out, rows in groups.items():
         rest = {name: r for name, r in groups.items() if name != held_out}
@@ -153,16 +162,15 @@ def cross_dataset(groups: dict[str, list[LabelledExample]], C: float = DEFAULT_C
             continue
         judge = _judge_from(train(rest, C, traces=traces))
         results[held_out] = {"trained_on": sorted(rest), "lexical": _figures(judge, rows),
-                             "keyword": _figures(keyword, rows)}
+                             **{name: _figures(j, rows) for name, j in untrained.items()}}
     return results
 
 
 def extra_figures(model, sets: dict[str, list[LabelledExample]]) -> dict:
-    """The shipped model and the keyword judge on sets it never trained on."""
-    from .judges.keyword import KeywordJudge
-
-    judge, keyword = _judge_from(model), KeywordJudge()
-    return {name: {"lexical": _figures(judge, rows), "keyword": _figures(keyword, rows)}
+    """The shipped model and the untrained judges on sets the model never trained on."""
+    judge, untrained = _judge_from(model), _untrained_judges()
+    return {name: {"lexical": _figures(judge, rows),
+                   **{n: _figures(j, rows) for n, j in untrained.items()}}
             for name, rows in sets.items() if rows}
 
 
@@ -172,27 +180,30 @@ def _fmt(value) -> str:
 
 def figures_table(meta: dict) -> str:
     """The judge table (markdown) from an artifact's recorded figures."""
-    lines = ["| set | n | keyword acc / F1 / kappa | lexical acc / F1 / kappa |", "|---|---|---|---|"]
-
-    def row(name, pair):
-        kw, lx = pair["keyword"], pair["lexical"]
-        def triple(f):
-            if not f.get("positive_rate"):  # all safe: F1 and kappa say nothing
-                return f"{_fmt(f['accuracy'])} / - / -"
-            return f"{_fmt(f['accuracy'])} / {_fmt(f['f1'])} / {_fmt(f['kappa'])}"
-
-        lines.append(f"| {name} | {lx['n']} | {triple(kw)} | {triple(lx)} |")
-
     cross = meta["figures"].get("cross_dataset", {})
-    for name, pair in cross.items():
-        row(f"{name} (held out; lexical trained on {' + '.join(pair['trained_on'])})", pair)
+    unseen = meta["figures"].get("unseen", {})
+    entries = list(cross.values()) + list(unseen.values())
+    judges = [j for j in (*UNTRAINED_JUDGES, "lexical") if entries and all(j in e for e in entries)]
+    lines = ["| set | n | " + " | ".join(f"{j} acc / F1 / kappa" for j in judges) + " |",
+             "|---|---|" + "---|" * len(judges)]
+
+    def triple(f):
+        if not f.get("positive_rate"):  # all safe: F1 and kappa say nothing
+            return f"{_fmt(f['accuracy'])} / - / -"
+        return f"{_fmt(f['accuracy'])} / {_fmt(f['f1'])} / {_fmt(f['kappa'])}"
+
+    def row(name, entry):
+        cells = " | ".join(triple(entry[j]) for j in judges)
+        lines.append(f"| {name} | {entry['lexical']['n']} | {cells} |")
+
+    for name, entry in cross.items():
+        row(f"{name} (held out; lexical trained on {' + '.join(entry['trained_on'])})", entry)
     if cross:
-        mean = {judge: sum(p[judge]["accuracy"] for p in cross.values()) / len(cross)
-                for judge in ("keyword", "lexical")}
-        lines.append(f"| mean accuracy over held-out sets | | {_fmt(mean['keyword'])} "
-                     f"| {_fmt(mean['lexical'])} |")
-    for name, pair in meta["figures"].get("unseen", {}).items():
-        row(f"{name} (never trained on)", pair)
+        means = " | ".join(_fmt(sum(e[j]["accuracy"] for e in cross.values()) / len(cross))
+                           for j in judges)
+        lines.append(f"| mean accuracy over held-out sets | | {means} |")
+    for name, entry in unseen.items():
+        row(f"{name} (never trained on)", entry)
     return "\n".join(lines)
 
 

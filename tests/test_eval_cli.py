@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from mlrm_safety.judges.keyword import KeywordJudge
+from mlrm_safety.judges import DEFAULT_JUDGE, get_judge
 from mlrm_safety.metrics import JAILBREAK_METRICS
 from mlrm_safety.runs import latest_results_file, read_samples, samples_files
 
@@ -33,14 +33,14 @@ def test_results_hold_every_metric_and_provenance(tiny_run, data_dir):
     for metric in JAILBREAK_METRICS:
         assert f"{metric},none" in task, metric
     info = results["mlrm_safety"]
-    assert info["judge"]["name"] == "keyword"
+    assert info["judge"]["name"] == DEFAULT_JUDGE
     source = info["datasets"]["figstep/safebench"]
     assert source["kind"] == "local" and source["version"] == "1.0.0"
     assert source["location"] == str((data_dir / "figstep").resolve())
     assert results["configs"]["mlrm_safety_figstep"]["generation_kwargs"]["max_gen_toks"] == 12
     # What a person reads on the terminal: the table, then data version, model and judge.
     assert "asr_reasoning" in proc.stdout
-    assert "figstep/safebench v1.0.0" in proc.stdout and f"keyword v{KeywordJudge.version}" in proc.stdout
+    assert "figstep/safebench v1.0.0" in proc.stdout and f"{DEFAULT_JUDGE} v{get_judge(DEFAULT_JUDGE).version}" in proc.stdout
     assert "hf-multimodal-reasoning" in proc.stdout
     assert "agreement:  accuracy 0.73 against human labels on 12,700 responses" in proc.stdout
 

@@ -34,7 +34,8 @@ def keyword_run(tmp_path_factory, data_dir):
     root = tmp_path_factory.mktemp("rejudge")
     table = root / "canned.json"
     table.write_text(json.dumps(RESPONSES))
-    run_cli("eval", "--model", "canned", "--model_args", f"responses={table}",
+    # The keyword judge, named: the rejudging below is checked against its verdicts.
+    run_cli("eval", "--judge", "keyword", "--model", "canned", "--model_args", f"responses={table}",
             "--tasks", "mlrm_safety_figstep", "--limit", "4", "--data-dir", str(data_dir),
             "--output_path", str(root / "run"), "--log_samples")
     return root / "run"

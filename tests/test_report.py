@@ -44,7 +44,8 @@ def runs(tmp_path_factory, upstream):
     ids = pq.read_table(data / "figstep" / CONFIG / "test-00000-of-00001.parquet", columns=["id"])
     responses = {row["id"]: KINDS[i % 4] for i, row in enumerate(ids.to_pylist()[:10])}
     (root / "responses.json").write_text(json.dumps(responses))
-    run_cli("eval", "--model", "canned",
+    # The keyword judge, named: the expected tables below count its verdicts by hand.
+    run_cli("eval", "--judge", "keyword", "--model", "canned",
             "--model_args", f"responses={root / 'responses.json'},hf_token={MODEL_ARG_SECRET}",
             "--tasks", "mlrm_safety_figstep_tiny", "--limit", "10", "--output_path",
             str(root / "run"), "--log_samples", "--data-dir", str(data),

@@ -12,7 +12,7 @@ def register(subparsers) -> None:
         help="train the lexical judge from the public human-labelled response sets",
         description="Train the lexical judge on the labelled sets of JailbreakEval "
         "(JAILJUDGEmini.csv, Safe-RLHFmini.csv) and GPTFuzz (train.csv, evaluate.csv), measure "
-        "it leave-one-source-out against the keyword judge, and write model.json, weights.npz "
+        "it leave-one-source-out next to the keyword and cues judges, and write model.json, weights.npz "
         "and a card to --out. The shipped weights were made with the defaults.",
     )
     parser.add_argument("--labels-dir", type=Path, required=True,
@@ -31,7 +31,7 @@ def register(subparsers) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from ..judge_eval import load_labelled
-    from ..lexical_training import DEFAULT_C, train_artifact
+    from ..lexical_training import DEFAULT_C, UNTRAINED_JUDGES, train_artifact
 
     ours = Path(__file__).resolve().parents[1] / "judges" / "data" / "mlrm_labelled.jsonl"
     our_rows = load_labelled(ours)
@@ -42,10 +42,11 @@ def _run(args: argparse.Namespace) -> int:
                           measure=not args.no_measure, unseen=unseen,
                           think_in_safety=args.think_in_safety)
     print(f"wrote {args.out} (weights sha256 {meta['weights_sha256'][:16]})")
-    for name, pair in meta["figures"].get("cross_dataset", {}).items():
-        print(f"  held out {name}: lexical acc {pair['lexical']['accuracy']:.3f}, "
-              f"keyword acc {pair['keyword']['accuracy']:.3f}")
-    for name, pair in meta["figures"].get("unseen", {}).items():
-        print(f"  {name}: lexical acc {pair['lexical']['accuracy']:.3f}, "
-              f"keyword acc {pair['keyword']['accuracy']:.3f}")
+    figures = meta["figures"]
+    rows = [(f"held out {name}", pair) for name, pair in figures.get("cross_dataset", {}).items()]
+    rows += list(figures.get("unseen", {}).items())
+    for name, pair in rows:
+        accuracies = ", ".join(f"{judge} acc {pair[judge]['accuracy']:.3f}"
+                               for judge in ("lexical", *UNTRAINED_JUDGES) if judge in pair)
+        print(f"  {name}: {accuracies}")
     return 0

@@ -22,7 +22,7 @@ __all__ = [
     "use_judge",
 ]
 
-DEFAULT_JUDGE = "keyword"
+DEFAULT_JUDGE = "cues"
 JUDGE_ENV = "MLRM_SAFETY_JUDGE"
 JUDGE_OPTIONS_ENV = "MLRM_SAFETY_JUDGE_OPTIONS"
 
