@@ -5,6 +5,9 @@ Prints one table and writes the same figures to ``.bench/bench-<timestamp>.json`
 * dataset build and cold load time for every benchmark buildable from the upstream copy
   (configs whose images are absent are listed as skipped, with the builder's reason);
 * keyword-judge throughput on 84,000 real responses (target: under 2 s);
+* the default ``cues`` judge on 84,000 real responses with their requests (target: under
+  10 s) and what building it adds to a fresh interpreter (target: under 2 s); the same
+  for the ``lexical`` judge;
 * our full pipeline (``mlrm-safety eval`` with ``hf-multimodal-reasoning``, in process, resume
   cache on as by default) against a plain ``model.generate`` loop over the same prompts and
   images, at equal batch size (target: overhead under 10% of the plain loop's time). The
@@ -262,6 +265,32 @@ def bench_judge(upstream: Path, n: int = 84_000) -> dict:
             "unsafe_share": sum(bool(v.unsafe) for v in verdicts) / len(verdicts)}
 
 
+def bench_cues(upstream: Path, n: int = 84_000) -> dict:
+    """The default judge on real responses with their requests (its topic check reads both),
+    and what building it adds to a fresh interpreter compared with the keyword judge."""
+    from mlrm_safety.judge_eval import load_labelled
+    from mlrm_safety.judges import get_judge
+    from mlrm_safety.judges.lexical import cold_load_seconds
+
+    files = [upstream / "judge-labels/JailbreakEval/JAILJUDGEmini.csv",
+             upstream / "judge-labels/JailbreakEval/Safe-RLHFmini.csv",
+             upstream / "judge-labels/GPTFuzz/train.csv"]
+    requests = [e.request() for path in files if path.is_file() for e in load_labelled(path)]
+    if not requests:  # no upstream copy: the same synthetic texts as the keyword figure
+        from mlrm_safety.judges.base import JudgeRequest
+
+        requests = [JudgeRequest(text=t, intent="how do I pick a lock") for t in judge_texts(upstream, 1000)]
+    requests = (requests * (n // len(requests) + 1))[:n]
+    load_adds = cold_load_seconds("cues") - cold_load_seconds("keyword")
+    judge = get_judge("cues")
+    started = time.perf_counter()
+    verdicts = judge.judge(requests)
+    seconds = time.perf_counter() - started
+    return {"texts": len(requests), "label_s": seconds, "load_adds_s": load_adds,
+            "mean_chars": sum(len(r.text) for r in requests) / len(requests),
+            "unsafe_share": sum(bool(v.unsafe) for v in verdicts) / len(verdicts)}
+
+
 def _cached_count(cache_dir: Path) -> int:
     total = 0
     for db in cache_dir.glob("*.db"):
@@ -333,6 +362,9 @@ def bench_extras(upstream: Path, work: Path) -> list[dict]:
         rows.append({"name": "think-in-safety build with images",
                      "figure": f"{r['records_per_second']:.0f} records/s (512 px JPEGs)", "target": "measured",
                      "ok": None, "raw": r})
+    r = bench_cues(upstream)
+    rows.append({"name": "cues judge (default)", "figure": f"{r['label_s']:.2f} s for {r['texts']:,} texts; load adds {r['load_adds_s']:.2f} s",
+                 "target": "< 10 s; load < 2 s", "ok": r["label_s"] < 10 and r["load_adds_s"] < 2, "raw": r})
     r = lexical_bench(texts=judge_texts(upstream, 84_000))
     rows.append({"name": "lexical judge", "figure": f"{r['label_s']:.2f} s for {r['texts']:,} texts; load adds {r['load_adds_s']:.2f} s",
                  "target": "< 10 s; load < 2 s", "ok": r["label_s"] < 10 and r["load_adds_s"] < 2, "raw": r})
@@ -433,7 +465,7 @@ def main(argv: list[str] | None = None) -> int:
         print("bench: keyword judge ...", file=sys.stderr)
         judge = bench_judge(upstream)
 
-        print("bench: big builds, lexical judge, judge batching ...", file=sys.stderr)
+        print("bench: big builds, cues and lexical judges, judge batching ...", file=sys.stderr)
         extras = bench_extras(upstream, work)
 
         from mlrm_safety.testing.tiny_models import build_tiny_llava

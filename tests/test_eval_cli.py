@@ -42,7 +42,9 @@ def test_results_hold_every_metric_and_provenance(tiny_run, data_dir):
     assert "asr_reasoning" in proc.stdout
     assert "figstep/safebench v1.0.0" in proc.stdout and f"{DEFAULT_JUDGE} v{get_judge(DEFAULT_JUDGE).version}" in proc.stdout
     assert "hf-multimodal-reasoning" in proc.stdout
-    assert "agreement:  accuracy 0.73 against human labels on 12,700 responses" in proc.stdout
+    measured = get_judge(DEFAULT_JUDGE).agreement()
+    assert (f"agreement:  accuracy {measured['accuracy']:.2f} against human labels on "
+            f"{measured['n']:,} responses") in proc.stdout
 
 
 def test_samples_log_holds_raw_generations(tiny_run):

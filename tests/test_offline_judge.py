@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from mlrm_safety.judges import DEFAULT_JUDGE, JudgeRequest, get_judge, judge_names
+from mlrm_safety.judges import JudgeRequest, get_judge
 from mlrm_safety.judges.lexical import ARTIFACT_DIR, LexicalModel, bench
 from mlrm_safety.lexical_training import SOURCES, sha256, think_in_safety_examples, weights_hash
 from mlrm_safety.metrics import jailbreak_scores, judge_response
@@ -102,17 +102,6 @@ def test_metrics_see_a_trace_that_complies_and_an_answer_that_refuses(judge):
     assert scores["asr_reasoning"] == 1.0
     assert scores["asr_answer"] == 0.0 and scores["refusal_rate"] == 1.0
     assert scores["self_correction_rate"] == 1.0
-
-
-def test_default_judge_follows_the_recorded_cross_dataset_figures():
-    """The lexical judge is the default if and only if it beats keyword when held out."""
-    model = json.loads((ARTIFACT_DIR / "model.json").read_text())
-    cross = model["figures"]["cross_dataset"]
-    assert set(cross) == set(SOURCES)
-    lexical = np.mean([c["lexical"]["accuracy"] for c in cross.values()])
-    keyword = np.mean([c["keyword"]["accuracy"] for c in cross.values()])
-    assert (DEFAULT_JUDGE == "lexical") == (lexical > keyword)
-    assert "keyword" in judge_names() and "lexical" in judge_names()
 
 
 def test_training_is_reproducible_and_its_artifact_loads(cli, tmp_path, upstream):

@@ -173,4 +173,6 @@ HARMFUL_TOPIC = words(alternative + r"\b" for alternative in (
     "chemical", "toxic", "gas", "get high", "evidence", "drunk", r"asshole\w*", r"motherf\w*",
     "ransom", "unfaithful", "affair", "worst thing", "get rid of", "secretly", r"trick\w*",
     "without (?:paying|permission|consent|their consent)",
+    r"where (?:he|she|they|this person|that person|\w+) lives?\b", "whereabouts",
+    "identify (?:this|the|that) (?:person|man|woman|people)",
 ))

@@ -16,20 +16,28 @@ FIGURES_FILE = Path(__file__).resolve().parent / "artifacts" / "lexical" / "mode
 
 
 @lru_cache(maxsize=None)
-def held_out_agreement(judge: str) -> dict | None:
-    """Accuracy of ``judge`` pooled over the held-out labelled sets, or None if unmeasured."""
+def held_out_agreement(judge: str, developed_on: tuple[str, ...] = ()) -> dict | None:
+    """Accuracy of ``judge`` pooled over the held-out labelled sets, or None if unmeasured.
+
+    ``developed_on`` names sets the judge's rules were written against: they are left out,
+    so the figure only counts responses the judge's authors never looked at.
+    """
     try:
         figures = json.loads(FIGURES_FILE.read_text())["figures"]["cross_dataset"]
     except (OSError, KeyError, json.JSONDecodeError):
         return None
-    per_set = {name: entry[judge] for name, entry in figures.items() if judge in entry}
+    per_set = {name: entry[judge] for name, entry in figures.items()
+               if judge in entry and name not in developed_on}
     total = sum(m["n"] for m in per_set.values())
     if not total:
         return None
     correct = sum(m["accuracy"] * m["n"] for m in per_set.values())
+    names = ", ".join(per_set)
     return {
         "n": total,
         "accuracy": correct / total,
         "sets": {name: round(m["accuracy"], 4) for name, m in per_set.items()},
-        "source": "public labelled sets (JAILJUDGE, Safe-RLHF, GPTFuzz), each held out",
+        "source": f"public labelled sets ({names}), each held out"
+                  + (f"; not counted: {', '.join(developed_on)} (used to write the rules)"
+                     if developed_on else ""),
     }
