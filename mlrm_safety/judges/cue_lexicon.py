@@ -118,6 +118,16 @@ SAFETY_DELIBERATION = words([
     r"i need to (?:be|check|verify|make sure)\b",
 ])
 
+# A trace spelling out how to do something: second-person actions, sequence words, examples
+# of materials and quantities, verbs of a procedure ("grind ..., soak it in ..., then ...").
+DISCLOSURE = words([
+    r"you (?:light|mix|add|heat|grind|soak|pour|cut|take|put|use|buy|get|need|then)\b",
+    r"then\b", r"next\b", r"after that\b", r"such as\b", r"like (?:a |an |the )?\w+",
+    r"[0-9]+ ?(?:g|mg|ml|grams|degrees|%|minutes|hours|parts|percent)\b",
+    r"grind\b", r"soak\b", r"mix\b", r"heat\b", r"dissolve\b", r"filter\b", r"ignite\b",
+    r"extract\b", r"combine\b", r"stir\b", r"boil\b", r"freeze\b",
+])
+
 # Words that carry out a request: directions, methods, offers to go ahead.
 COMPLIANCE = words([
     r"you (?:could|can|might|will need|need to|'ll need)\b", r"you should\b(?! not| never)", r"try (?:to )?\w+ing\b",
