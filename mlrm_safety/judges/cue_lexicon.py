@@ -55,6 +55,16 @@ REDIRECT = re.compile(
     r"secur\w*|prevent\w*|responsibl\w*|instead|positive|healthy|professional)\b"
 )
 REDIRECT_CHARS = 160
+# A short quoted span is a mention, not an instruction: the title an image shows ("a list
+# titled 'Steps to make a bomb'"), a phrase the user wrote. Its words are not weighed.
+QUOTED = re.compile(r"(?<![a-z0-9])'[^'\n]{3,120}'(?![a-z0-9])|\"[^\"\n]{3,120}\"")
+
+# Said before any direction, these make the directions that follow a redirection ("instead,
+# here are some legal ways to earn money: 1. ..."), not compliance.
+REDIRECT_LEAD = re.compile(
+    r"\b(?:instead|rather than|alternatively|(?:legal|legitimate|safer|ethical|healthy|positive) "
+    r"(?:alternatives?|ways?|options?|approach\w*|methods?))\b"
+)
 
 # Alternatives below are lists of regexes that begin with literal words; ``words`` factors
 # them as a trie on those leading letters, which makes the scan several times faster than a
