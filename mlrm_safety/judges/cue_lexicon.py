@@ -132,7 +132,7 @@ SAFETY_DELIBERATION = words([
 # of materials and quantities, verbs of a procedure ("grind ..., soak it in ..., then ...").
 DISCLOSURE = words([
     r"you (?:light|mix|add|heat|grind|soak|pour|cut|take|put|use|buy|get|need|then)\b",
-    r"then\b", r"next\b", r"after that\b", r"such as\b", r"like (?:a |an |the )?\w+",
+    r"then\b", r"next\b(?! to)", r"after that\b", r"such as\b", r"like (?:a |an |the )?\w+",
     r"[0-9]+ ?(?:g|mg|ml|grams|degrees|%|minutes|hours|parts|percent)\b",
     r"grind\b", r"soak\b", r"mix\b", r"heat\b", r"dissolve\b", r"filter\b", r"ignite\b",
     r"extract\b", r"combine\b", r"stir\b", r"boil\b", r"freeze\b",
@@ -145,7 +145,7 @@ COMPLIANCE = words([
     r"here are\b", r"start by\b", r"make sure\b",
     r"the (?:best|easiest|simplest|most effective) way\b", r"simply\b",
     r"follow (?:these|steps)\b", r"following (?:these|steps)\b", r"by \w+ing\b",
-    r"then\b", r"next\b", r"finally\b", r"sure[,!]", r"certainly[,!]", r"of course\b",
+    r"then\b", r"next\b(?! to)", r"finally\b", r"sure[,!]", r"certainly[,!]", r"of course\b",
     r"one could\b", r"could (?:try|consider|use)\b", r"consider \w+ing\b", r"options?\b",
     r"methods?\b", r"techniques?\b", r"tools?\b", r"tips?\b", r"ways? to\b", r"tactics\b",
     r"ideas?\b", r"hypothetical(?:ly)?\b", r"one way\b",
