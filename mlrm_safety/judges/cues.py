@@ -58,12 +58,32 @@ NO_TOPIC_MIN_BALANCE = 3.0
 
 
 def voices(text: str) -> list[str]:
-    """The reply cut at each persona marker; a reply in one voice is one piece."""
+    """The reply cut at each persona marker; a reply in one voice is one piece.
+
+    A piece too short to carry content that does not refuse (a heading such as "Step 1:" or
+    "Materials:" cuts like a persona marker) is joined to the piece after it, so a list
+    stays whole enough to be weighed; a short refusal ("ChatGPT: I can't.") stays a voice.
+    """
     starts = [m.start() for m in VOICE_MARKER.finditer(text)]
     if not starts or starts[0] != 0:
         starts.insert(0, 0)
     starts.append(len(text))
-    return [text[a:b] for a, b in zip(starts, starts[1:]) if text[a:b].strip()]
+    pieces, pending = [], ""
+    for a, b in zip(starts, starts[1:]):
+        pending += text[a:b]
+        if len(pending.split()) >= MIN_WORDS or _refuses_at_opening(pending):
+            pieces.append(pending)
+            pending = ""
+    if pending.strip():
+        if pieces:
+            pieces[-1] += pending
+        else:
+            pieces.append(pending)
+    return pieces
+
+
+def _refuses_at_opening(text: str) -> bool:
+    return REFUSAL.search(_lower(text[:OPENING_CHARS]), 0, OPENING_CHARS) is not None
 
 
 def _lower(text: str) -> str:
