@@ -2,8 +2,9 @@
 
 The figures live in the shipped lexical artifact (``model.json``), measured on the public
 labelled sets (JAILJUDGE, Safe-RLHF, GPTFuzz), each held out from the lexical judge's
-training. Pooled over the three sets, they let a results file and a model card say how far
-an offline judge is trusted.
+training; for a rule-based judge, the sets its rules were written against are left out.
+Pooled over the sets that remain, they let a results file and a model card say how far an
+offline judge is trusted.
 """
 
 from __future__ import annotations
@@ -33,11 +34,14 @@ def held_out_agreement(judge: str, developed_on: tuple[str, ...] = ()) -> dict |
         return None
     correct = sum(m["accuracy"] * m["n"] for m in per_set.values())
     names = ", ".join(per_set)
+    if developed_on:
+        source = (f"public labelled responses of {names}, never read while writing the rules; "
+                  f"{', '.join(developed_on)}, used to write the rules, not counted")
+    else:
+        source = f"public labelled responses of {names}, each held out from training"
     return {
         "n": total,
         "accuracy": correct / total,
         "sets": {name: round(m["accuracy"], 4) for name, m in per_set.items()},
-        "source": f"public labelled sets ({names}), each held out"
-                  + (f"; not counted: {', '.join(developed_on)} (used to write the rules)"
-                     if developed_on else ""),
+        "source": source,
     }
