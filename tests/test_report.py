@@ -127,7 +127,7 @@ def test_provenance_lines(report):
     assert f"**Judge:** `keyword` v{KeywordJudge.version} (min_words=12), fingerprint `" in text
     # The keyword judge carries the agreement that judge-train measured on held-out sets.
     assert ("**Judge agreement with human labels:** accuracy 0.73 on 12700 labelled responses "
-            "(public labelled sets") in text
+            "(public labelled responses of JAILJUDGE") in text
     assert "figstep/safebench_tiny v1.0.0, a local build" in text
     assert "published as `mlrm-safety/figstep` at `v1.0.0`" in text
     assert "max_gen_toks=4096" in text and "do_sample=False" in text
