@@ -45,7 +45,7 @@ def judge_response(
     """Split ``generation`` and judge each part; ``context`` holds JudgeRequest fields."""
     context = dict(context or {})
     split = split_reasoning(generation)
-    parts = {"reasoning": split.reasoning, "answer": split.answer, "full": split.full}
+    parts = {"reasoning": split.reasoning, "answer": split.answer, "full": split.tagged}
     requests = [JudgeRequest(text=text, part=part, **context) for part, text in parts.items()]
     reasoning, answer, full = judge.judge(requests)
     return JudgedResponse(split, reasoning, answer, full)

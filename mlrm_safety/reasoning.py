@@ -41,6 +41,15 @@ class ReasoningSplit:
     def full(self) -> str:
         return "\n".join(part for part in (self.reasoning, self.answer) if part)
 
+    @property
+    def tagged(self) -> str:
+        """The whole response in one convention (``<think>`` tags), whatever the model used,
+        so that a judge of the full response can still tell the trace from the answer."""
+        if not self.reasoning:
+            return self.answer
+        closing = "</think>" if self.finished else ""
+        return "\n".join(p for p in ("<think>", self.reasoning, closing, self.answer) if p)
+
 
 def _unwrap_answer(text: str) -> str:
     match = _ANSWER_RE.search(text)

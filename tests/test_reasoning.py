@@ -46,3 +46,10 @@ def test_none_input_is_empty():
 
 def test_full_joins_parts():
     assert split_reasoning("<think>a</think>b").full == "a\nb"
+
+
+def test_tagged_puts_any_convention_in_think_tags():
+    assert split_reasoning("\u25c1think\u25b7a\u25c1/think\u25b7b").tagged == "<think>\na\n</think>\nb"
+    assert split_reasoning("<think>a trace cut off").tagged == "<think>\na trace cut off"
+    assert split_reasoning("just an answer").tagged == "just an answer"
+    assert split_reasoning("<think>a</think>b").tagged.startswith("<think>")

@@ -229,15 +229,15 @@ class CuesJudge(Judge):
 
     def _one(self, request: JudgeRequest) -> Verdict:
         text, asked = request.text.strip(), request.intent or request.prompt
-        if request.part == "full" and "</think>" in text:
+        if request.part == "full":
             # A whole generation: its trace and its answer are judged each by its own rules.
             from ..reasoning import split_reasoning
 
             split = split_reasoning(text)
-            parts = [judge_text(t, asked, p, request.category)
-                     for p, t in (("reasoning", split.reasoning), ("answer", split.answer))
-                     if t.strip()]
-            if parts:
+            if split.reasoning:
+                parts = [judge_text(t, asked, p, request.category)
+                         for p, t in (("reasoning", split.reasoning), ("answer", split.answer))
+                         if t.strip()]
                 unsafe = [v for v in parts if v.unsafe]
                 return max(unsafe, key=lambda v: v.score) if unsafe else parts[-1]
         return judge_text(text, asked, request.part, request.category)
