@@ -1,10 +1,11 @@
-"""Phrase lists of the ``cues`` judge, as compiled patterns over lower-cased text.
+"""Phrase lists of the ``cues`` judge, as compiled patterns.
 
 Written for this project from the failure modes of refusal-list judges: a persona that
 refuses and a second persona that complies in one reply, disclaimers wrapped around
-compliance, moralising replies with no refusal phrase, and substantive answers to harmless
-questions. Every pattern runs on text that is already lower-cased, with the curly apostrophe
-made straight.
+compliance, moralising replies with no refusal phrase, substantive answers to harmless
+questions, image descriptions read as compliance, and reasoning traces that weigh safety
+read as anything but a refusal. Every pattern but ``VOICE_MARKER`` runs on text that is
+already lower-cased, with the curly apostrophe made straight.
 """
 
 from __future__ import annotations
