@@ -33,10 +33,14 @@ def _run(args: argparse.Namespace) -> int:
     from ..judge_eval import load_labelled
     from ..lexical_training import DEFAULT_C, UNTRAINED_JUDGES, train_artifact
 
-    ours = Path(__file__).resolve().parents[1] / "judges" / "data" / "mlrm_labelled.jsonl"
-    our_rows = load_labelled(ours)
+    data = Path(__file__).resolve().parents[1] / "judges" / "data"
+    our_rows = load_labelled(data / "mlrm_labelled.jsonl")
+    generations = load_labelled(data / "mlrm_generations.jsonl")
     unseen = {"mlrm_labelled (ours), all": our_rows,
-              "mlrm_labelled (ours), reasoning rows": [e for e in our_rows if e.part == "reasoning"]}
+              "mlrm_labelled (ours), reasoning rows": [e for e in our_rows if e.part == "reasoning"],
+              "mlrm_generations (ours), all": generations,
+              "mlrm_generations (ours), with a reasoning trace":
+                  [e for e in generations if "<think>" in e.text]}
     meta = train_artifact(args.labels_dir, args.out, args.sources,
                           args.C if args.C is not None else DEFAULT_C,
                           measure=not args.no_measure, unseen=unseen,
