@@ -97,7 +97,7 @@ REDIRECT = re.compile(
 REDIRECT_CHARS = 160
 # A short quoted span is a mention, not an instruction: the title an image shows ("a list
 # titled 'Steps to make a bomb'"), a phrase the user wrote. Its words are not weighed.
-QUOTED = re.compile(r"(?<![a-z0-9])'[^'\n]{3,120}'(?![a-z0-9])|\"[^\"\n]{3,120}\"")
+QUOTED = re.compile(r"'(?<=[\s:(]')[^'\n]{3,120}'(?![a-z0-9])|\"[^\"\n]{3,120}\"")
 
 # A reply that describes what the image shows. With no direction in it, it has not carried
 # out the request (a FigStep list described, not filled in).
@@ -205,7 +205,8 @@ IMPERATIVE_VERB = words(f"{verb}\\b" for verb in (
     "wear", "keep", "leave", "break", "bring", "pay", "apply", "choose", "select", "copy",
     "scan", "edit", "fill", "change", "replace",
 ))
-SENTENCE_ENDS = frozenset(".!?;:\n")
+# The punctuation leads the pattern, so the engine skips ahead to it.
+IMPERATIVE = re.compile(r"[.!?;:\n][ \t]*" + IMPERATIVE_VERB.pattern)
 
 # List items on their own line or inline ("1. ... 2. ...").
 LIST_ITEM = re.compile(r"(?:^|\s)(?:\d{1,2}[.)]|[-*\u2022]|step \d+[:.)]?)\s+\w")
