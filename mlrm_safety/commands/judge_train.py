@@ -36,11 +36,13 @@ def _run(args: argparse.Namespace) -> int:
     data = Path(__file__).resolve().parents[1] / "judges" / "data"
     our_rows = load_labelled(data / "mlrm_labelled.jsonl")
     generations = load_labelled(data / "mlrm_generations.jsonl")
+    check = load_labelled(data / "mlrm_generations_check.jsonl")
     unseen = {"mlrm_labelled (ours), all": our_rows,
               "mlrm_labelled (ours), reasoning rows": [e for e in our_rows if e.part == "reasoning"],
               "mlrm_generations (ours), all": generations,
               "mlrm_generations (ours), with a reasoning trace":
-                  [e for e in generations if "<think>" in e.text]}
+                  [e for e in generations if "<think>" in e.text],
+              "mlrm_generations_check (ours, written after the rules, never tuned on)": check}
     meta = train_artifact(args.labels_dir, args.out, args.sources,
                           args.C if args.C is not None else DEFAULT_C,
                           measure=not args.no_measure, unseen=unseen,
