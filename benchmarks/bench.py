@@ -438,7 +438,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--docs", type=int, default=16, help="FigStep docs per generation run")
     parser.add_argument("--max-new-tokens", type=int, default=256)
     parser.add_argument("--batch-sizes", default="1,8")
-    parser.add_argument("--repeats", type=int, default=2, help="timed repeats per run (fastest kept)")
+    parser.add_argument("--repeats", type=int, default=5,
+                        help="timed repeats per run (fastest kept: sub-second runs swing with load)")
     parser.add_argument("--out", default=str(REPO_ROOT / ".bench"), help="folder for the JSON report")
     parser.add_argument("--skip-resume", action="store_true")
     parser.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
