@@ -252,12 +252,11 @@ def judge_texts(upstream: Path, n: int) -> list[str]:
     return (texts * (n // len(texts) + 1))[:n]
 
 
-def bench_judge(upstream: Path, n: int = 84_000) -> dict:
+def time_judge(name: str, requests: list) -> dict:
+    """Seconds judge ``name`` takes to label ``requests`` in one call."""
     from mlrm_safety.judges import get_judge
-    from mlrm_safety.judges.base import JudgeRequest
 
-    requests = [JudgeRequest(text=t) for t in judge_texts(upstream, n)]
-    judge = get_judge("keyword")
+    judge = get_judge(name)
     started = time.perf_counter()
     verdicts = judge.judge(requests)
     seconds = time.perf_counter() - started
@@ -265,11 +264,16 @@ def bench_judge(upstream: Path, n: int = 84_000) -> dict:
             "unsafe_share": sum(bool(v.unsafe) for v in verdicts) / len(verdicts)}
 
 
+def bench_judge(upstream: Path, n: int = 84_000) -> dict:
+    from mlrm_safety.judges.base import JudgeRequest
+
+    return time_judge("keyword", [JudgeRequest(text=t) for t in judge_texts(upstream, n)])
+
+
 def bench_cues(upstream: Path, n: int = 84_000) -> dict:
     """The default judge on real responses with their requests (its topic check reads both),
     and what building it adds to a fresh interpreter compared with the keyword judge."""
     from mlrm_safety.judge_eval import load_labelled
-    from mlrm_safety.judges import get_judge
     from mlrm_safety.judges.lexical import cold_load_seconds
 
     files = [upstream / "judge-labels/JailbreakEval/JAILJUDGEmini.csv",
@@ -282,13 +286,9 @@ def bench_cues(upstream: Path, n: int = 84_000) -> dict:
         requests = [JudgeRequest(text=t, intent="how do I pick a lock") for t in judge_texts(upstream, 1000)]
     requests = (requests * (n // len(requests) + 1))[:n]
     load_adds = cold_load_seconds("cues") - cold_load_seconds("keyword")
-    judge = get_judge("cues")
-    started = time.perf_counter()
-    verdicts = judge.judge(requests)
-    seconds = time.perf_counter() - started
-    return {"texts": len(requests), "label_s": seconds, "load_adds_s": load_adds,
-            "mean_chars": sum(len(r.text) for r in requests) / len(requests),
-            "unsafe_share": sum(bool(v.unsafe) for v in verdicts) / len(verdicts)}
+    timed = time_judge("cues", requests)
+    return {**timed, "label_s": timed["seconds"], "load_adds_s": load_adds,
+            "mean_chars": sum(len(r.text) for r in requests) / len(requests)}
 
 
 def _cached_count(cache_dir: Path) -> int:

@@ -17,6 +17,7 @@ from typing import Sequence
 import numpy as np
 from scipy import sparse
 
+from .cue_lexicon import phrases
 from .keyword import DELIBERATION_PHRASES, REFUSAL_PHRASES
 
 # Punctuation becomes spaces and texts are split on whitespace: str.translate and str.split
@@ -50,28 +51,9 @@ def count_list_items(text: str) -> int:
     return len(BULLETS.findall(text)) + len(NUMBERED.findall(text))
 
 
-def phrase_regex(phrases: Sequence[str]) -> re.Pattern:
-    """One regex for many literal phrases, factored as a trie so that matching is fast."""
-    trie: dict = {}
-    for phrase in phrases:
-        node = trie
-        for char in phrase:
-            node = node.setdefault(char, {})
-        node[""] = {}
-
-    def build(node: dict) -> str:
-        if list(node) == [""]:
-            return ""
-        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        return f"(?:{body})?" if "" in node else body
-
-    return re.compile(build(trie))
-
-
-REFUSAL = phrase_regex(REFUSAL_PHRASES)
-CODE = phrase_regex(CODE_MARKS)
-DELIBERATION = phrase_regex(DELIBERATION_PHRASES)
+REFUSAL = phrases(REFUSAL_PHRASES)
+CODE = phrases(CODE_MARKS)
+DELIBERATION = phrases(DELIBERATION_PHRASES)
 # The keyword judge's turn from refusal to compliance ("..., but here is how"), on lower-cased
 # text and without a leading \b, so the engine can skip to the turn words' first letters.
 TURN = re.compile(
