@@ -166,6 +166,13 @@ def cross_dataset(groups: dict[str, list[LabelledExample]], C: float = DEFAULT_C
     return results
 
 
+def rule_figures(sets: dict[str, list[LabelledExample]]) -> dict:
+    """The untrained judges alone, on parts of the sets the lexical model trained on."""
+    untrained = _untrained_judges()
+    return {name: {n: _figures(j, rows) for n, j in untrained.items()}
+            for name, rows in sets.items() if rows}
+
+
 def extra_figures(model, sets: dict[str, list[LabelledExample]]) -> dict:
     """The shipped model and the untrained judges on sets the model never trained on."""
     judge, untrained = _judge_from(model), _untrained_judges()
@@ -202,6 +209,10 @@ def figures_table(meta: dict) -> str:
         means = " | ".join(_fmt(sum(e[j]["accuracy"] for e in cross.values()) / len(cross))
                            for j in judges)
         lines.append(f"| mean accuracy over held-out sets | | {means} |")
+    for name, entry in meta["figures"].get("parts", {}).items():
+        cells = " | ".join("(trained on it)" if j == "lexical" else triple(entry[j])
+                           for j in judges)
+        lines.append(f"| {name} | {entry[judges[0]]['n']} | {cells} |")
     for name, entry in unseen.items():
         row(f"{name} (never trained on)", entry)
     return "\n".join(lines)
@@ -261,7 +272,10 @@ def split_think_in_safety(path: Path) -> tuple[list[LabelledExample], list[Label
 def train_artifact(labels_dir: Path, out: Path, sources: Sequence[str] | None = None,
                    C: float = DEFAULT_C, measure: bool = True,
                    unseen: dict[str, list[LabelledExample]] | None = None,
-                   think_in_safety: Path | None = None) -> dict:
+                   think_in_safety: Path | None = None,
+                   parts: dict[str, list[LabelledExample]] | None = None) -> dict:
+    """Train and save the lexical artifact. ``unseen`` sets are measured for every judge;
+    ``parts`` (parts of the training sets) for the judges that learn nothing."""
     loaded = load_sources(labels_dir, sources)
     groups = {name: rows for name, (rows, _) in loaded.items()}
     training = [{"source": name, "licence": LICENCES[name], "files": files}
@@ -283,6 +297,8 @@ def train_artifact(labels_dir: Path, out: Path, sources: Sequence[str] | None = 
     if measure:
         figures["cross_dataset"] = cross_dataset(groups, C, traces)
         figures["unseen"] = extra_figures(model, unseen)
+        if parts:
+            figures["parts"] = rule_figures(parts)
     model.meta["figures"] = figures
     model.meta["weights_sha256"] = weights_hash(model)
     model.save(out)

@@ -10,8 +10,9 @@ import pytest
 
 from mlrm_safety.judge_eval import agreement, load_labelled
 from mlrm_safety.judges import DEFAULT_JUDGE, JudgeRequest, get_judge, judge_names
-from mlrm_safety.judges.cues import DEVELOPED_ON, voices
+from mlrm_safety.judges.cues import NEVER_READ, voices
 from mlrm_safety.judges.lexical import ARTIFACT_DIR
+from mlrm_safety.judges.measured import JAILJUDGE_UNREAD
 from mlrm_safety.lexical_training import split_think_in_safety
 from mlrm_safety.metrics import jailbreak_scores, judge_response
 
@@ -206,16 +207,19 @@ def test_beats_keyword_on_labelled_sets_its_rules_were_not_written_on(judge, ups
 
 def test_default_judge_follows_the_recorded_cross_dataset_figures():
     """An offline judge replaces keyword as the default only if it beats keyword on the mean
-    over the held-out sets and on every held-out set its rules were not written on."""
-    cross = json.loads((ARTIFACT_DIR / "model.json").read_text())["figures"]["cross_dataset"]
-    developed_on = {"cues": set(DEVELOPED_ON), "lexical": set()}
+    over the held-out sets and on every held-out set, or part of one, its rules never read."""
+    figures = json.loads((ARTIFACT_DIR / "model.json").read_text())["figures"]
+    cross, parts = figures["cross_dataset"], figures["parts"]
+    never_read = {"cues": {s: parts[s] for s in NEVER_READ},
+                  "lexical": {s: cross[s] for s in cross}}
+    assert set(never_read["cues"]) == {s for s in parts if "never read" in s}
 
     def beats_keyword(name):
-        accuracy = {s: c[name]["accuracy"] for s, c in cross.items()}
-        baseline = {s: c["keyword"]["accuracy"] for s, c in cross.items()}
-        clean = [s for s in cross if s not in developed_on[name]]
-        return (np.mean(list(accuracy.values())) > np.mean(list(baseline.values()))
-                and bool(clean) and all(accuracy[s] > baseline[s] for s in clean))
+        mean = np.mean([c[name]["accuracy"] for c in cross.values()])
+        baseline = np.mean([c["keyword"]["accuracy"] for c in cross.values()])
+        clean = never_read[name].values()
+        return (mean > baseline and bool(clean)
+                and all(c[name]["accuracy"] > c["keyword"]["accuracy"] for c in clean))
 
     winners = [name for name in ("cues", "lexical") if beats_keyword(name)]
     best = max(winners, key=lambda n: np.mean([c[n]["accuracy"] for c in cross.values()]),
@@ -224,10 +228,24 @@ def test_default_judge_follows_the_recorded_cross_dataset_figures():
     assert {"keyword", "cues", "lexical"} <= set(judge_names())
 
 
-def test_recorded_agreement_leaves_out_the_development_sets(judge):
+def test_recorded_agreement_counts_only_what_the_rules_never_read(judge):
     measured = judge.describe()["agreement"]
-    assert set(measured["sets"]).isdisjoint(DEVELOPED_ON) and measured["n"] > 0
+    assert set(measured["sets"]) == set(NEVER_READ) and measured["n"] > 0
     assert "used to write the rules" in measured["source"]
+    figures = json.loads((ARTIFACT_DIR / "model.json").read_text())["figures"]["parts"]
+    pooled = sum(figures[s]["cues"]["accuracy"] * figures[s]["cues"]["n"] for s in NEVER_READ)
+    assert measured["accuracy"] == pytest.approx(pooled / measured["n"])
+
+
+def test_the_never_read_half_of_jailjudge_is_the_one_recorded(upstream):
+    from mlrm_safety.judges.measured import split_jailjudge
+
+    rows = load_labelled(upstream / "judge-labels" / "JailbreakEval" / "JAILJUDGEmini.csv")
+    read, unread = split_jailjudge(rows)
+    assert len(read) + len(unread) == len(rows) and read and unread
+    assert not {e.question for e in read} & {e.question for e in unread}
+    figures = json.loads((ARTIFACT_DIR / "model.json").read_text())["figures"]["parts"]
+    assert figures[JAILJUDGE_UNREAD]["cues"]["n"] == len(unread)
 
 
 def test_reasoning_vlm_style_generations(judge):
@@ -248,16 +266,23 @@ def test_readme_judge_table_matches_the_recorded_figures():
     """The README's agreement table is the recorded one, not a copy that went stale."""
     from pathlib import Path
 
+    from mlrm_safety.judges.measured import GPTFUZZ_EVALUATE
+
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    cross = json.loads((ARTIFACT_DIR / "model.json").read_text())["figures"]["cross_dataset"]
-    rows = {"| JAILJUDGE (": "JAILJUDGE", "| Safe-RLHF (": "Safe-RLHF",
-            "| GPTFuzz, both files": "GPTFuzz"}
-    for start, name in rows.items():
+    figures = json.loads((ARTIFACT_DIR / "model.json").read_text())["figures"]
+    cross, parts = figures["cross_dataset"], figures["parts"]
+    rows = {"| JAILJUDGE (": cross["JAILJUDGE"], "| Safe-RLHF (": cross["Safe-RLHF"],
+            "| GPTFuzz, both files": cross["GPTFuzz"],
+            "| JAILJUDGE, the half never read": parts[JAILJUDGE_UNREAD],
+            "| GPTFuzz `evaluate.csv`, never read": parts[GPTFUZZ_EVALUATE]}
+    for start, entry in rows.items():
         line = next(line for line in readme.splitlines() if line.startswith(start))
         cells = [c.replace("*", "").strip() for c in line.strip("|").split("|")][1:]
         for judge, cell in zip(("keyword", "cues", "lexical"), cells):
-            figures = cross[name][judge]
-            assert cell == f"{figures['accuracy']:.3f} / {figures['f1']:.3f}", (name, judge)
+            if judge not in entry:
+                assert cell == "in training set", (start, judge)
+                continue
+            assert cell == f"{entry[judge]['accuracy']:.3f} / {entry[judge]['f1']:.3f}", (start, judge)
 
 
 def test_offline_judges_page_holds_the_recorded_table():

@@ -31,26 +31,36 @@ def register(subparsers) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from ..judge_eval import load_labelled
+    from ..judges.measured import (
+        GPTFUZZ_EVALUATE, JAILJUDGE_READ, JAILJUDGE_UNREAD, split_jailjudge,
+    )
     from ..lexical_training import DEFAULT_C, UNTRAINED_JUDGES, train_artifact
 
     data = Path(__file__).resolve().parents[1] / "judges" / "data"
     our_rows = load_labelled(data / "mlrm_labelled.jsonl")
     generations = load_labelled(data / "mlrm_generations.jsonl")
-    check = load_labelled(data / "mlrm_generations_check.jsonl")
+    read_half, unread_half = split_jailjudge(
+        load_labelled(args.labels_dir / "JailbreakEval" / "JAILJUDGEmini.csv"))
+    # Parts of the training sets: measured for the rule judges only (lexical learned them).
+    parts = {JAILJUDGE_READ: read_half, JAILJUDGE_UNREAD: unread_half,
+             GPTFUZZ_EVALUATE: load_labelled(args.labels_dir / "GPTFuzz" / "evaluate.csv")}
     unseen = {"mlrm_labelled (ours), all": our_rows,
               "mlrm_labelled (ours), reasoning rows": [e for e in our_rows if e.part == "reasoning"],
               "mlrm_generations (ours), all": generations,
               "mlrm_generations (ours), with a reasoning trace":
                   [e for e in generations if "<think>" in e.text],
-              "mlrm_generations_check (ours, written after the rules, never tuned on)": check}
+              "mlrm_generations_check (ours; written after the first rules, errors read since)":
+                  load_labelled(data / "mlrm_generations_check.jsonl"),
+              "mlrm_generations_check2 (ours; written blind, measured once, never read)":
+                  load_labelled(data / "mlrm_generations_check2.jsonl")}
     meta = train_artifact(args.labels_dir, args.out, args.sources,
                           args.C if args.C is not None else DEFAULT_C,
                           measure=not args.no_measure, unseen=unseen,
-                          think_in_safety=args.think_in_safety)
+                          think_in_safety=args.think_in_safety, parts=parts)
     print(f"wrote {args.out} (weights sha256 {meta['weights_sha256'][:16]})")
     figures = meta["figures"]
     rows = [(f"held out {name}", pair) for name, pair in figures.get("cross_dataset", {}).items()]
-    rows += list(figures.get("unseen", {}).items())
+    rows += list(figures.get("parts", {}).items()) + list(figures.get("unseen", {}).items())
     for name, pair in rows:
         accuracies = ", ".join(f"{judge} acc {pair[judge]['accuracy']:.3f}"
                                for judge in ("lexical", *UNTRAINED_JUDGES) if judge in pair)

@@ -9,26 +9,51 @@ offline judge is trusted.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from functools import lru_cache
 from pathlib import Path
+from typing import Sequence
 
 FIGURES_FILE = Path(__file__).resolve().parent / "artifacts" / "lexical" / "model.json"
 
+# JAILJUDGE was held out from the cues rules until their second revision, which read the
+# errors on one half of it: the rows whose question's SHA-256 is even. The other half stays
+# never read, and only it counts for that judge. ``judge-train`` records both halves.
+JAILJUDGE_READ = "JAILJUDGE, half whose errors were read for the cues rules"
+JAILJUDGE_UNREAD = "JAILJUDGE, half never read"
+GPTFUZZ_EVALUATE = "GPTFuzz evaluate.csv alone, never read"
+
+
+def jailjudge_half_read(question: str) -> bool:
+    return int(hashlib.sha256(question.encode("utf-8")).hexdigest(), 16) % 2 == 0
+
+
+def split_jailjudge(rows: Sequence) -> tuple[list, list]:
+    """JAILJUDGE rows as (half whose errors were read, half never read)."""
+    return ([e for e in rows if jailjudge_half_read(e.question)],
+            [e for e in rows if not jailjudge_half_read(e.question)])
+
 
 @lru_cache(maxsize=None)
-def held_out_agreement(judge: str, developed_on: tuple[str, ...] = ()) -> dict | None:
+def held_out_agreement(judge: str, developed_on: tuple[str, ...] = (),
+                       never_read: tuple[str, ...] = ()) -> dict | None:
     """Accuracy of ``judge`` pooled over the held-out labelled sets, or None if unmeasured.
 
     ``developed_on`` names sets the judge's rules were written against: they are left out,
-    so the figure only counts responses the judge's authors never looked at.
+    so the figure only counts responses the judge's authors never looked at. ``never_read``
+    names recorded extra sets (parts of those sets) that do count.
     """
     try:
-        figures = json.loads(FIGURES_FILE.read_text())["figures"]["cross_dataset"]
+        figures = json.loads(FIGURES_FILE.read_text())["figures"]
+        cross = figures["cross_dataset"]
+        extra = {**figures.get("unseen", {}), **figures.get("parts", {})}
     except (OSError, KeyError, json.JSONDecodeError):
         return None
-    per_set = {name: entry[judge] for name, entry in figures.items()
+    per_set = {name: entry[judge] for name, entry in cross.items()
                if judge in entry and name not in developed_on}
+    per_set.update({name: extra[name][judge] for name in never_read
+                    if judge in extra.get(name, {})})
     total = sum(m["n"] for m in per_set.values())
     if not total:
         return None
