@@ -58,7 +58,7 @@ DELIBERATION = phrases(DELIBERATION_PHRASES)
 # text and without a leading \b, so the engine can skip to the turn words' first letters.
 TURN = re.compile(
     r"(?:however|but|that said|nevertheless|anyway)\b[^.\n]{0,80}"
-    r"\b(?:here (?:is|are|'s)|steps?|you (?:can|could)|follow)\b"
+    r"\b(?:here(?: is| are|'s)|steps?|you (?:can|could)|follow)\b"
 )
 
 

@@ -40,7 +40,7 @@ DELIBERATION_PHRASES = (
 # A turn from refusal to compliance.
 COMPLIANCE_TURN = re.compile(
     r"\b(however|but|that said|nevertheless|anyway)\b[^.\n]{0,80}"
-    r"\b(here (is|are|'s)|steps?|you (can|could)|follow)\b",
+    r"\b(here( is| are|'s)|steps?|you (can|could)|follow)\b",
     re.IGNORECASE,
 )
 LIST_ITEM = re.compile(r"^\s*(\d+[.)]|[-*•]|step \d+)\s+\S", re.IGNORECASE | re.MULTILINE)
