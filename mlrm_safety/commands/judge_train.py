@@ -29,6 +29,17 @@ def register(subparsers) -> None:
     parser.set_defaults(func=_run)
 
 
+# Sets of reasoning-VLM-style generations written after rules of the cues judge existed, each
+# measured first with its errors unread (docs/judges-offline.md has those first figures).
+CHECK_SETS = (
+    ("mlrm_generations_check", "28 written after the first rules, errors read since"),
+    ("mlrm_generations_check2", "60 written blind, errors read since"),
+    ("mlrm_generations_check3", "60 written blind, errors read since"),
+    ("mlrm_generations_check4", "80 written blind, errors read since"),
+    ("mlrm_generations_check5", "100 written blind, never read"),
+)
+
+
 def _run(args: argparse.Namespace) -> int:
     from ..judge_eval import load_labelled
     from ..judges.measured import (
@@ -49,10 +60,8 @@ def _run(args: argparse.Namespace) -> int:
               "mlrm_generations (ours), all": generations,
               "mlrm_generations (ours), with a reasoning trace":
                   [e for e in generations if "<think>" in e.text],
-              "mlrm_generations_check (ours; written after the first rules, errors read since)":
-                  load_labelled(data / "mlrm_generations_check.jsonl"),
-              "mlrm_generations_check2 (ours; written blind, measured once, never read)":
-                  load_labelled(data / "mlrm_generations_check2.jsonl")}
+              **{f"{name} (ours; {how})": load_labelled(data / f"{name}.jsonl")
+                 for name, how in CHECK_SETS}}
     meta = train_artifact(args.labels_dir, args.out, args.sources,
                           args.C if args.C is not None else DEFAULT_C,
                           measure=not args.no_measure, unseen=unseen,
