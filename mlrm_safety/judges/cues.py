@@ -355,7 +355,7 @@ def _request_mentions_harm(request: str) -> bool:
 
 @register_judge("cues")
 class CuesJudge(Judge):
-    version = "1"
+    version = "2"  # 2: second and third revisions of the rules (docs/judges-offline.md)
     supports = frozenset({"unsafe", "refused", "heeded_warning", "mssbench_class"})
 
     def agreement(self) -> dict | None:

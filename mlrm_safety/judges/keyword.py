@@ -64,7 +64,7 @@ def _complies_after_refusing(text: str) -> bool:
 
 @register_judge("keyword")
 class KeywordJudge(Judge):
-    version = "2"  # 2: scenario rule and awareness labels
+    version = "3"  # 2: scenario rule and awareness labels; 3: "here's" counts as a turn
     # ``helpful`` (SIUO's effective rate) needs a judge that understands the answer.
     supports = frozenset({"unsafe", "refused", "heeded_warning", "mssbench_class"})
 

@@ -59,7 +59,11 @@ def held_out_agreement(judge: str, developed_on: tuple[str, ...] = (),
         return None
     correct = sum(m["accuracy"] * m["n"] for m in per_set.values())
     names = ", ".join(per_set)
-    if developed_on:
+    if developed_on and never_read:
+        unread = "; ".join(per_set)
+        source = (f"public labelled responses the rules never read ({unread}); the rest of "
+                  f"{', '.join(developed_on)}, used to write the rules, is not counted")
+    elif developed_on:
         source = (f"public labelled responses of {names}, never read while writing the rules; "
                   f"{', '.join(developed_on)}, used to write the rules, not counted")
     else:
