@@ -175,10 +175,9 @@ def rule_figures(sets: dict[str, list[LabelledExample]]) -> dict:
 
 def extra_figures(model, sets: dict[str, list[LabelledExample]]) -> dict:
     """The shipped model and the untrained judges on sets the model never trained on."""
-    judge, untrained = _judge_from(model), _untrained_judges()
-    return {name: {"lexical": _figures(judge, rows),
-                   **{n: _figures(j, rows) for n, j in untrained.items()}}
-            for name, rows in sets.items() if rows}
+    judge = _judge_from(model)
+    return {name: {"lexical": _figures(judge, sets[name]), **entry}
+            for name, entry in rule_figures(sets).items()}
 
 
 def _fmt(value) -> str:
@@ -200,8 +199,9 @@ def figures_table(meta: dict) -> str:
         return f"{_fmt(f['accuracy'])} / {_fmt(f['f1'])} / {_fmt(f['kappa'])}"
 
     def row(name, entry):
-        cells = " | ".join(triple(entry[j]) for j in judges)
-        lines.append(f"| {name} | {entry['lexical']['n']} | {cells} |")
+        # Parts of the training sets have no lexical figures: it learned them.
+        cells = " | ".join(triple(entry[j]) if j in entry else "(trained on it)" for j in judges)
+        lines.append(f"| {name} | {entry[judges[0]]['n']} | {cells} |")
 
     for name, entry in cross.items():
         row(f"{name} (held out; lexical trained on {' + '.join(entry['trained_on'])})", entry)
@@ -210,9 +210,7 @@ def figures_table(meta: dict) -> str:
                            for j in judges)
         lines.append(f"| mean accuracy over held-out sets | | {means} |")
     for name, entry in meta["figures"].get("parts", {}).items():
-        cells = " | ".join("(trained on it)" if j == "lexical" else triple(entry[j])
-                           for j in judges)
-        lines.append(f"| {name} | {entry[judges[0]]['n']} | {cells} |")
+        row(name, entry)
     for name, entry in unseen.items():
         row(f"{name} (never trained on)", entry)
     return "\n".join(lines)

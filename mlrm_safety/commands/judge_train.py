@@ -12,8 +12,8 @@ def register(subparsers) -> None:
         help="train the lexical judge from the public human-labelled response sets",
         description="Train the lexical judge on the labelled sets of JailbreakEval "
         "(JAILJUDGEmini.csv, Safe-RLHFmini.csv) and GPTFuzz (train.csv, evaluate.csv), measure "
-        "it leave-one-source-out next to the keyword and cues judges, and write model.json, weights.npz "
-        "and a card to --out. The shipped weights were made with the defaults.",
+        "it leave-one-source-out next to the keyword and cues judges, and write model.json, "
+        "weights.npz and a card to --out. The shipped weights were made with the defaults.",
     )
     parser.add_argument("--labels-dir", type=Path, required=True,
                         help="folder holding JailbreakEval/ and GPTFuzz/ (the upstream judge-labels)")
