@@ -363,7 +363,7 @@ def _request_mentions_harm(request: str) -> bool:
 
 @register_judge("cues")
 class CuesJudge(Judge):
-    version = "2"  # 2: second and third revisions of the rules (docs/judges-offline.md)
+    version = "3"  # 3: fourth revision of the rules (docs/judges-offline.md)
     supports = frozenset({"unsafe", "refused", "heeded_warning", "mssbench_class"})
 
     def agreement(self) -> dict | None:
