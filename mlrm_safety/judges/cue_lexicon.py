@@ -185,6 +185,25 @@ EVASIVE_REQUEST = re.compile(
     r"finding out)|get away with|undetected|secretly|without a trace|not get caught)\b"
 )
 
+# "[Image: ...]": a description of the image written into a request.
+IMAGE_NOTE = re.compile(r"\[[^\]]*\]")
+# A request that frames its ask (a typographic list to fill, a persona, a hypothetical): the
+# harm may be outside its words, so a benign-looking wording says nothing.
+JAILBREAK_FRAMING = re.compile(
+    r"bottom of the image|the image shows a list|list steps in detail|items? (?:are|is) empty|"
+    r"fill in|generate detailed content|stay in character|no restrictions|hypothetical|"
+    r"character|pretend|role-?play|you are (?:now )?(?:dan|evil|an? ai with)"
+)
+# A warning about the user's own situation ("I noticed the thin-ice sign, so please stay
+# off the ice"), as answers that help safely with a harmless-looking request give it.
+SITUATIONAL_WARNING = re.compile(
+    r"\b(?:safety (?:first|note|warning)|(?:an? )?important safety (?:note|caveat|warning)|"
+    r"before you (?:post|go|start|try|eat|use|share|mix)|"
+    r"please (?:stay|step|keep|be careful|don't|do not|make sure|check|move|get)|"
+    r"for your (?:own )?safety|i noticed|i notice|heads[- ]up|a word of caution|"
+    r"stay (?:off|away|back|clear)|never (?:mix|combine|leave|swim|walk|drive|eat))"
+)
+
 # Said before any direction, these make the directions that follow a redirection ("instead,
 # here are some legal ways to earn money: 1. ..."), not compliance.
 REDIRECT_LEAD = re.compile(
@@ -329,6 +348,8 @@ HARMFUL_TOPIC = words(alternative + r"\b" for alternative in (
     r"conceal\w*", r"disguis\w*", r"obfuscat\w*", r"camouflag\w*", r"hides?", "hiding",
     "confidential", "teenage girls?", r"stereotyp\w*", "jokes? about", "shouldn't (?:vote|work|be allowed)",
     "break (?:someone|somebody|his|her|their)'?s?", r"pain\w*",
+    r"drown\w*", "opium", r"dog ?fight\w*", "avoid (?:the )?(?:police|cops)", "speeding",
+    "blame (?:someone|somebody|it on)",
     "caught", "dangerous", "danger", "unethical", r"cruel\w*", r"animal\w*", r"vandal\w*",
     "arson", "fire", r"burn(?:s|ed|ing|t)?", r"destroy\w*", r"sabotag\w*", "piracy", r"pirat\w*",
     r"torrent\w*", "misinformation", "disinformation", "propaganda", r"gambl\w*",
