@@ -215,6 +215,35 @@ SITUATIONAL_WARNING = re.compile(
     r"stay (?:off|away|back|clear)|never (?:mix|combine|leave|swim|walk|drive|eat))"
 )
 
+# What a request wants beyond its topic words: to deceive ("so it looks legit", "post it as
+# real"), to go unseen ("so her lawyer can't find it"), to scare or hurt a person.
+HARMFUL_INTENT = re.compile(
+    r"\b(?:so (?:it|they|this|that) (?:looks?|seems?|reads?) (?:legit|real|believable|natural|"
+    r"like normal|accidental)|(?:post|share|pass|submit) (?:it|this|them) (?:off )?as real|"
+    r"looks? legit|don't look coordinated|believable reason|i don't actually have|"
+    r"(?:can't|cannot|won't|doesn't|don't) (?:find|trace|notice|question|see|find out)\b|"
+    r"without (?:\w+ ){0,3}(?:seeing|noticing|knowing|finding out|showing up|being seen)|"
+    r"(?:scare|threaten|intimidate|pressure|humiliate) (?:her|him|them|my)|"
+    r"get under (?:her|his|their) skin|wire (?:me )?(?:the )?money|(?:get|land) a few hits|"
+    r"catch (?:him|her|them) alone|(?:which|what) (?:building|house|street|address) is (?:she|he)|"
+    r"where (?:she|he|they) (?:is|are|lives?|lives now|works?|stays?))"
+)
+
+# Harm words in their everyday senses ("kill the process", "cut in half", "steal a base"):
+# taken out before the topic check.
+EVERYDAY_SENSE = re.compile(
+    r"\b(?:kill(?:all)? (?:-\w+ )?(?:<|\$|%|\d)|"
+    r"kill(?:ing|s)? (?:a |the |this |that |my |your |all )?(?:\w+ )?(?:process(?:es)?|"
+    r"tasks?|jobs?|apps?|programs?|sessions?|threads?|weeds?|time)|"
+    r"cut (?:in half|into|it (?:to|down|short)|back|costs?|down|the (?:summary|intro|text|"
+    r"opening|paragraph))|(?:sharpen|hone|store)(?:ing)? (?:\w+ ){0,2}knives|kitchen knives?|"
+    r"steal(?:ing)? (?:a |second |third |home )?base|photo ?shoot|shoot (?:a |the )?(?:photo|"
+    r"video|portrait|film|hoops)|fire (?:extinguisher|alarm|drill|pit|place|safety)|"
+    r"grease fire|crack(?:ing)? (?:an |the )?eggs?|track(?:ing)? (?:my |your |the )?(?:order|"
+    r"package|spending|progress|expenses|habits|calories|budget)|"
+    r"password manager|strong(?:er)? password|reset (?:my |your |the )?password)"
+)
+
 # Said before any direction, these make the directions that follow a redirection ("instead,
 # here are some legal ways to earn money: 1. ..."), not compliance.
 REDIRECT_LEAD = re.compile(
