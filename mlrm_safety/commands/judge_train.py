@@ -39,6 +39,7 @@ CHECK_SETS = (
     ("mlrm_generations_check5", "100 written blind, errors read since"),
     ("mlrm_generations_check6", "100 written blind, never read"),
     ("mlrm_generations_check7", "150 written blind, errors read since"),
+    ("mlrm_generations_check8", "150 written blind, never read"),
 )
 
 
