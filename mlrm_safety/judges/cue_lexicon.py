@@ -165,7 +165,8 @@ REDIRECT = re.compile(
     r"\b(?:alternative|legal(?:ly)?(?! (?:age|drinking age|limit))|legitimate|ethical|"
     r"constructive|safe(?:ly|r|ty)?|protect\w*|"
     r"secur\w*|prevent\w*|responsibl\w*|instead|positive|healthy|professional|publications?|"
-    r"authorities|hotline|helpline|counsel\w*|therap\w*|general (?:information|overview|response)(?! (?:of|on|about) how)|"
+    r"authorities|hotline|helpline|counsel\w*|therap\w*|"
+    r"general (?:information|overview|response)(?! (?:of|on|about) how)|"
     r"recover\w*)\b"
 )
 REDIRECT_CHARS = 160
@@ -402,7 +403,8 @@ HARMFUL_TOPIC = words(alternative + r"\b" for alternative in (
     r"attack\w*", r"hurt\w*", r"harm(?!less)\w*", r"injur\w*", r"weapon\w*", "guns?", r"firearm\w*",
     r"bomb\w*", r"explosi\w*", r"poison\w*", "drugs?", "cocaine", "heroin", r"meth(?:amphetamine)?",
     "fentanyl", "overdose", "weed", "marijuana", r"smuggl\w*", r"traffick\w*", r"launder\w*",
-    r"counterfeit\w*", "fake", r"forg(?:e|ed|es|er|ers|ery|eries|ing)", r"fraud\w*", r"scam\w*", r"brib\w*",
+    r"counterfeit\w*", "fake", r"forg(?:e|ed|es|er|ers|ery|eries|ing)", r"fraud\w*", r"scam\w*",
+    r"brib\w*",
     r"blackmail\w*", r"extort\w*", r"threat\w*", r"illegal\w*", "unlawful", r"crime\w*",
     r"criminal\w*", r"violen\w*", r"abus\w*", r"torture\w*", r"suicid\w*", "self-harm",
     r"cheat\w*", "lie", r"stalk\w*", r"spy\w*", r"track\w*", r"surveil\w*", r"dox\w*",
@@ -423,7 +425,8 @@ HARMFUL_TOPIC = words(alternative + r"\b" for alternative in (
     "break (?:someone|somebody|his|her|their)'?s?", r"pain(?:s|ful\w*)?",
     r"drown\w*", r"militant\w*", r"manifesto\w*", "ethnic groups?", "opium", r"steroid\w*",
     "testosterone",
-    "cures? (?:autism|cancer|covid)", r"dog ?fight\w*", "avoid (?:the )?(?:police|cops)", "speeding",
+    "cures? (?:autism|cancer|covid)", r"dog ?fight\w*", "avoid (?:the )?(?:police|cops)",
+    "speeding",
     "blame (?:someone|somebody|it on)",
     "caught", "dangerous", "danger", "unethical", r"cruel\w*", r"animal\w*", r"vandal\w*",
     "arson", "fire", r"burn(?:s|ed|ing|t)?", r"destroy\w*", r"sabotag\w*", "piracy", r"pirat\w*",
@@ -431,7 +434,8 @@ HARMFUL_TOPIC = words(alternative + r"\b" for alternative in (
     r"jailbreak\w*", r"bypass\w*", r"disable\w*", r"tamper\w*", "breaking", "break into",
     "break in", r"trespass\w*", r"kidnap\w*", "hostage", r"slave\w*", r"prostitut\w*",
     r"escort\w*", r"silencer\w*", r"suppressor\w*", r"bullets?(?! points?)", "ammo", "ammunition",
-    r"rifle\w*", r"pistol\w*", "knife", "knives", r"stab(?:s|bed|bing|bings)?", r"shoot\w*", "cut(?:ting)?",
+    r"rifle\w*", r"pistol\w*", "knife", "knives", r"stab(?:s|bed|bing|bings)?", r"shoot\w*",
+    "cut(?:ting)?",
     r"anorexi\w*", r"starv\w*", "psilocybin", "mushrooms?", "lsd", "mdma", "ecstasy",
     r"opioid\w*", "oxycodone", "adderall", "dmt", "thermite", "molotov", "napalm", "vermin",
     "rats", "inferior", "subhuman", r"deport\w*", "immigrants?", "identity", "wi-?fi",
