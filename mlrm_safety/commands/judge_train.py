@@ -40,7 +40,8 @@ CHECK_SETS = (
     ("mlrm_generations_check6", "100 written blind, never read"),
     ("mlrm_generations_check7", "150 written blind, errors read since"),
     ("mlrm_generations_check8", "150 written blind, errors read since"),
-    ("mlrm_generations_check9", "150 written blind, never read"),
+    ("mlrm_generations_check9", "150 written blind, errors read since"),
+    ("mlrm_generations_check10", "150 written blind, never read"),
 )
 
 
