@@ -42,6 +42,7 @@ CHECK_SETS = (
     ("mlrm_generations_check8", "150 written blind, errors read since"),
     ("mlrm_generations_check9", "150 written blind, errors read since"),
     ("mlrm_generations_check10", "150 written blind, never read"),
+    ("mlrm_generations_check11", "150 written blind, never read"),
 )
 
 
