@@ -28,6 +28,9 @@ _THINK_STYLES = (
 _ANSWER_RE = re.compile(r"<answer>(.*?)(?:</answer>|$)", re.DOTALL | re.IGNORECASE)
 _CONCLUSION_RE = re.compile(r"<CONCLUSION>(.*?)(?:</CONCLUSION>|$)", re.DOTALL)
 _STAGE_RE = re.compile(r"<(SUMMARY|CAPTION|REASONING)>(.*?)(?:</\1>|$)", re.DOTALL)
+# A text holds one of these if it holds any convention above ("think" is in every think
+# style): a cheap test, so that a caller can skip splitting plain answers.
+_MARKS = ("think", "<answer", "<CONCLUSION", "<REASONING", "<SUMMARY", "<CAPTION", "\u25c1")
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,11 @@ class ReasoningSplit:
             return self.answer
         closing = "</think>" if self.finished else ""
         return "\n".join(p for p in ("<think>", self.reasoning, closing, self.answer) if p)
+
+
+def may_hold_reasoning(text: str) -> bool:
+    """False when ``text`` holds none of the conventions: all of it is the answer."""
+    return any(mark in text for mark in _MARKS)
 
 
 def _unwrap_answer(text: str) -> str:

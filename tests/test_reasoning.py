@@ -2,7 +2,7 @@
 
 import pytest
 
-from mlrm_safety.reasoning import split_reasoning
+from mlrm_safety.reasoning import may_hold_reasoning, split_reasoning
 
 CASES = [
     # (generation, reasoning, answer, format, finished)
@@ -53,3 +53,10 @@ def test_tagged_puts_any_convention_in_think_tags():
     assert split_reasoning("<think>a trace cut off").tagged == "<think>\na trace cut off"
     assert split_reasoning("just an answer").tagged == "just an answer"
     assert split_reasoning("<think>a</think>b").tagged.startswith("<think>")
+
+
+@pytest.mark.parametrize("text, reasoning, answer, fmt, finished", CASES)
+def test_the_cheap_test_never_skips_a_trace(text, reasoning, answer, fmt, finished):
+    assert may_hold_reasoning(text) or not reasoning
+    if fmt == "none":
+        assert not may_hold_reasoning(text)

@@ -111,7 +111,7 @@ APOLOGY_NOT_REFUSAL = re.compile(
 BLOCK_QUOTE = re.compile(r"(?m)^[ \t]*>.*$")
 # "Can't" that does not decline: "I can't stay quiet anymore", "I can't help but notice".
 CANT_NOT_REFUSAL = re.compile(
-    r"(?:i|we) can(?:'t|not|not) (?:stay quiet|keep quiet|stay silent|believe|wait|stress|"
+    r"(?:i|we) can(?:'t|not) (?:stay quiet|keep quiet|stay silent|believe|wait|stress|"
     r"emphasi[sz]e|thank|imagine|get over|help but|say enough|recommend \w+ enough)"
 )
 # A reply written in the requester's voice (a base model continuing the prompt): it asks
