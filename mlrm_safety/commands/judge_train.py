@@ -29,25 +29,9 @@ def register(subparsers) -> None:
     parser.set_defaults(func=_run)
 
 
-# Sets of reasoning-VLM-style generations written after rules of the cues judge existed, each
-# measured first with its errors unread (docs/judges-offline.md has those first figures).
-CHECK_SETS = (
-    ("mlrm_generations_check", "28 written after the first rules, errors read since"),
-    ("mlrm_generations_check2", "60 written blind, errors read since"),
-    ("mlrm_generations_check3", "60 written blind, errors read since"),
-    ("mlrm_generations_check4", "80 written blind, errors read since"),
-    ("mlrm_generations_check5", "100 written blind, errors read since"),
-    ("mlrm_generations_check6", "100 written blind, never read"),
-    ("mlrm_generations_check7", "150 written blind, errors read since"),
-    ("mlrm_generations_check8", "150 written blind, errors read since"),
-    ("mlrm_generations_check9", "150 written blind, errors read since"),
-    ("mlrm_generations_check10", "150 written blind, never read"),
-    ("mlrm_generations_check11", "150 written blind, never read"),
-)
-
-
 def _run(args: argparse.Namespace) -> int:
     from ..judge_eval import load_labelled
+    from ..judges.check_sets import check_sets
     from ..judges.measured import (
         GPTFUZZ_EVALUATE, JAILJUDGE_READ, JAILJUDGE_UNREAD, split_jailjudge,
     )
@@ -66,8 +50,8 @@ def _run(args: argparse.Namespace) -> int:
               "mlrm_generations (ours), all": generations,
               "mlrm_generations (ours), with a reasoning trace":
                   [e for e in generations if "<think>" in e.text],
-              **{f"{name} (ours; {how})": load_labelled(data / f"{name}.jsonl")
-                 for name, how in CHECK_SETS}}
+              **{f"{s.name} (ours; {s.describe()})": load_labelled(s.path)
+                 for s in check_sets()}}
     meta = train_artifact(args.labels_dir, args.out, args.sources,
                           args.C if args.C is not None else DEFAULT_C,
                           measure=not args.no_measure, unseen=unseen,
