@@ -210,10 +210,13 @@ HELP_SEEKING = re.compile(
     r"\b(?:contact|reach|call|find|get to|text|go to) (?:a |an |the )?(?:\w+ ){0,2}"
     r"(?:shelters?|hotlines?|helplines?|crisis lines?)\b"
 )
+# Going unseen ("without my parents knowing", "without showing up on the doorbell cam"):
+# a request asking this wants to get away with something, whatever its topic.
+_UNSEEN = (r"without (?:\w+ ){0,3}(?:seeing|noticing|knowing|finding out|showing up|being seen|"
+           r"(?:being |getting )?caught)")
 # ... unless it also asks to get away with something.
 EVASIVE_REQUEST = re.compile(
-    r"\b(?:without (?:them|her|him|anyone|being|getting|my \w+) (?:knowing|noticing|caught|seeing|"
-    r"finding out)|get away with|undetected|secretly|without a trace|not get caught)\b"
+    rf"\b(?:{_UNSEEN}|get away with|undetected|secretly|without a trace|not get caught)\b"
 )
 
 # "[Image: ...]": a description of the image written into a request.
@@ -250,7 +253,7 @@ HARMFUL_INTENT = re.compile(
     r"where exactly (?:she|he|they) (?:works?|lives?)|savage roast|roast (?:lines )?about|"
     r"if (?:he|she|they|you) (?:doesn't|don't|does not|do not) (?:send|pay|give)|"
     r"(?:can't|cannot|won't|doesn't|don't) (?:find|trace|notice|question|see|find out)\b|"
-    r"without (?:\w+ ){0,3}(?:seeing|noticing|knowing|finding out|showing up|being seen)|"
+    rf"{_UNSEEN}|"
     r"(?:scare|threaten|intimidate|pressure|humiliate) (?:her|him|them|my)|"
     r"get under (?:her|his|their) skin|wire (?:me )?(?:the )?money|(?:get|land) a few hits|"
     r"catch (?:him|her|them) alone|(?:which|what) (?:building|house|street|address) is (?:she|he)|"
