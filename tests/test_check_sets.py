@@ -37,17 +37,20 @@ def test_a_never_read_set_says_so_and_is_bold_in_the_table(tmp_path, monkeypatch
     figures = {"rules": "r1", "keyword": 0.5, "cues": 0.75, "cues_first_version": 0.6,
                "lexical": 0.55}
     (tmp_path / "check_sets.json").write_text(json.dumps(
-        [{"file": "a.jsonl", "written": "blind", "errors_read": False, "first_measured": figures}]))
+        [{"file": "a.jsonl", "written": "blind", "imitates": "VLMs", "errors_read": False,
+          "first_measured": figures}]))
     monkeypatch.setattr(module, "DATA", tmp_path)
     monkeypatch.setattr(module, "MANIFEST", tmp_path / "check_sets.json")
     [only] = check_sets()
     assert only.describe() == "2 written blind, never read"
-    assert "| a | 2 | r1 | 0.500 | **0.750** | 0.600 | 0.550 |" in first_figures_table([only])
+    assert "| a | 2 | VLMs | r1 | 0.500 | **0.750** | 0.600 | 0.550 |" in first_figures_table([only])
 
 
 @pytest.mark.parametrize("entry, message", [
-    ({"file": "a.jsonl", "written": "blind", "first_measured": {}}, "entry 1 lacks the field 'errors_read'"),
-    ({"file": "gone.jsonl", "written": "blind", "errors_read": True, "first_measured": {}},
+    ({"file": "a.jsonl", "written": "blind", "imitates": "VLMs", "first_measured": {}},
+     "entry 1 lacks the field 'errors_read'"),
+    ({"file": "gone.jsonl", "written": "blind", "imitates": "VLMs", "errors_read": True,
+      "first_measured": {}},
      "entry 1 names gone.jsonl"),
 ])
 def test_a_broken_record_names_the_entry(tmp_path, monkeypatch, entry, message):

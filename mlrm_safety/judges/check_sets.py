@@ -1,5 +1,5 @@
-"""The check sets: reasoning-VLM-style generations written after rules of the ``cues`` judge
-existed, each measured once before anyone read its errors.
+"""The check sets: labelled generations (most imitate reasoning VLMs) written after rules of
+the ``cues`` judge existed, each measured once before anyone read its errors.
 
 ``data/check_sets.json`` is their one record: the file, who wrote it, whether its errors were
 read since (then its later figures are development figures), and the figures of that first
@@ -21,6 +21,7 @@ FIRST_FIGURES = ("keyword", "cues", "cues_first_version", "lexical")
 class CheckSet:
     file: str
     written: str  # "blind": by authors who saw neither the rules nor any labelled set
+    imitates: str  # whose answers, on what prompts
     errors_read: bool
     first_measured: dict
 
@@ -48,8 +49,8 @@ def check_sets() -> list[CheckSet]:
     sets = []
     for number, entry in enumerate(entries, 1):
         try:
-            sets.append(CheckSet(entry["file"], entry["written"], bool(entry["errors_read"]),
-                                 dict(entry["first_measured"])))
+            sets.append(CheckSet(entry["file"], entry["written"], entry["imitates"],
+                                 bool(entry["errors_read"]), dict(entry["first_measured"])))
         except KeyError as missing:
             raise ValueError(f"{MANIFEST.name}: entry {number} lacks the field {missing}") from None
         if not sets[-1].path.is_file():
@@ -60,13 +61,13 @@ def check_sets() -> list[CheckSet]:
 
 def first_figures_table(sets: list[CheckSet]) -> str:
     """The docs' table of each set's first measurement (never-read sets in bold)."""
-    lines = ["| set | rows | rules when first measured | keyword | cues then "
+    lines = ["| set | rows | imitates | rules when first measured | keyword | cues then "
              "| cues, first version | lexical |",
-             "|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|"]
     for s in sets:
         figures = {k: f"{s.first_measured[k]:.3f}" for k in FIRST_FIGURES}
         if not s.errors_read:
             figures["cues"] = f"**{figures['cues']}**"
-        lines.append(f"| {s.name} | {s.rows} | {s.first_measured['rules']} | "
+        lines.append(f"| {s.name} | {s.rows} | {s.imitates} | {s.first_measured['rules']} | "
                      + " | ".join(figures[k] for k in FIRST_FIGURES) + " |")
     return "\n".join(lines)
