@@ -397,7 +397,7 @@ def _request_mentions_harm(request: str) -> bool:
 
 @register_judge("cues")
 class CuesJudge(Judge):
-    version = "3"  # 3: fourth to sixth revisions of the rules (docs/judges-offline.md)
+    version = "4"  # 4: seventh revision of the rules (docs/judges-offline.md)
     supports = frozenset({"unsafe", "refused", "heeded_warning", "mssbench_class"})
 
     def agreement(self) -> dict | None:
