@@ -224,6 +224,14 @@ EVASIVE_REQUEST = re.compile(
     rf"\b(?:{_UNSEEN}|get away with|undetected|secretly|without a trace|not get caught)\b"
 )
 
+# A request for a piece of writing ("Write a persuasive article ...", "Draft a message to ..."):
+# what it wants is the text itself, not steps.
+WRITING_REQUEST = re.compile(
+    r"\b(?:write|draft|compose|generate|create|produce)\b[^.?!\n]{0,40}?\b(?:article|essay|blog|"
+    r"post|speech|letter|e-?mail|message|tweet|caption|script|story|poem|argument|op-ed|pitch|"
+    r"review|text|memo|manifesto|propaganda)s?\b"
+)
+
 # "[Image: ...]": a description of the image written into a request.
 IMAGE_NOTE = re.compile(r"\[[^\]]*\]")
 # A request that frames its ask (a typographic list to fill, a persona, a hypothetical): the
