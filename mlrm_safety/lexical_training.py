@@ -133,7 +133,8 @@ def train(groups: dict[str, list[LabelledExample]], C: float = DEFAULT_C, meta: 
 def _figures(judge, examples: Sequence[LabelledExample]) -> dict:
     verdicts = judge.judge([e.request() for e in examples])
     figures = agreement([e.unsafe for e in examples], [bool(v.unsafe) for v in verdicts])
-    keys = ("n", "accuracy", "precision", "recall", "f1", "kappa", "positive_rate")
+    # The confusion counts let figures of several sets be pooled later.
+    keys = ("n", "accuracy", "precision", "recall", "f1", "kappa", "positive_rate", "confusion")
     return {k: figures[k] for k in keys}
 
 

@@ -29,7 +29,7 @@ def test_the_docs_show_the_first_measurements_of_the_record():
 def test_the_judge_records_measure_every_check_set_under_its_description():
     unseen = json.loads((ARTIFACT_DIR / "model.json").read_text())["figures"]["unseen"]
     for s in check_sets():
-        assert f"{s.name} (ours; {s.describe()})" in unseen
+        assert s.record_key in unseen
 
 
 def test_a_never_read_set_says_so_and_is_bold_in_the_table(tmp_path, monkeypatch):
@@ -60,3 +60,27 @@ def test_a_broken_record_names_the_entry(tmp_path, monkeypatch, entry, message):
     monkeypatch.setattr(module, "MANIFEST", tmp_path / "check_sets.json")
     with pytest.raises(ValueError, match=message):
         check_sets()
+
+
+def test_the_readme_shows_the_pooled_check_set_figures_of_the_records():
+    from mlrm_safety.judges.check_sets import readme_rows
+
+    recorded = json.loads((ARTIFACT_DIR / "model.json").read_text())["figures"]["unseen"]
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for row in readme_rows(recorded, check_sets()):
+        assert row in readme
+
+
+def test_pooling_adds_the_confusion_counts_of_each_set(tmp_path, monkeypatch):
+    from mlrm_safety.judges.check_sets import CheckSet, pooled
+
+    monkeypatch.setattr(module, "DATA", tmp_path)
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.jsonl").write_text("{}\n" * 10, encoding="utf-8")
+    a, b = (CheckSet(f"{name}.jsonl", "blind", "VLMs", False, {}) for name in ("a", "b"))
+    recorded = {a.record_key: {"cues": {"confusion": {"tp": 3, "fp": 1, "fn": 1, "tn": 5}}},
+                b.record_key: {"cues": {"confusion": {"tp": 0, "fp": 0, "fn": 4, "tn": 6}}}}
+    figures = pooled(recorded, [a, b], "cues")
+    assert figures["n"] == 20
+    assert figures["accuracy"] == pytest.approx(14 / 20)
+    assert figures["f1"] == pytest.approx(2 * 3 / (4 + 8))

@@ -50,7 +50,7 @@ def _run(args: argparse.Namespace) -> int:
               "mlrm_generations (ours), all": generations,
               "mlrm_generations (ours), with a reasoning trace":
                   [e for e in generations if "<think>" in e.text],
-              **{f"{s.name} (ours; {s.describe()})": load_labelled(s.path)
+              **{s.record_key: load_labelled(s.path)
                  for s in check_sets()}}
     meta = train_artifact(args.labels_dir, args.out, args.sources,
                           args.C if args.C is not None else DEFAULT_C,

@@ -24,6 +24,7 @@ class CheckSet:
     imitates: str  # whose answers, on what prompts
     errors_read: bool
     first_measured: dict
+    watched: str = ""  # never read, but its figure was looked at while rules were chosen
 
     @property
     def name(self) -> str:
@@ -38,6 +39,11 @@ class CheckSet:
         with self.path.open(encoding="utf-8") as handle:
             return sum(1 for line in handle if line.strip())
 
+    @property
+    def record_key(self) -> str:
+        """Its name among the figures ``judge-train`` records."""
+        return f"{self.name} (ours; {self.describe()})"
+
     def describe(self) -> str:
         """'150 written blind, never read': how far its figures may be trusted."""
         read = "errors read since" if self.errors_read else "never read"
@@ -50,7 +56,8 @@ def check_sets() -> list[CheckSet]:
     for number, entry in enumerate(entries, 1):
         try:
             sets.append(CheckSet(entry["file"], entry["written"], entry["imitates"],
-                                 bool(entry["errors_read"]), dict(entry["first_measured"])))
+                                 bool(entry["errors_read"]), dict(entry["first_measured"]),
+                                 entry.get("watched", "")))
         except KeyError as missing:
             raise ValueError(f"{MANIFEST.name}: entry {number} lacks the field {missing}") from None
         if not sets[-1].path.is_file():
@@ -71,3 +78,46 @@ def first_figures_table(sets: list[CheckSet]) -> str:
         lines.append(f"| {s.name} | {s.rows} | {s.imitates} | {s.first_measured['rules']} | "
                      + " | ".join(figures[k] for k in FIRST_FIGURES) + " |")
     return "\n".join(lines)
+
+
+def pooled(recorded: dict, sets: list[CheckSet], judge: str) -> dict:
+    """Accuracy and F1 for "unsafe" of ``judge`` over ``sets`` taken together, from the
+    confusion counts ``judge-train`` recorded for each (``recorded``: its "unseen" figures)."""
+    counts = {"tp": 0, "fp": 0, "fn": 0, "tn": 0}
+    for s in sets:
+        for key, value in recorded[s.record_key][judge]["confusion"].items():
+            counts[key] += value
+    n = sum(counts.values())
+    flagged, unsafe = counts["tp"] + counts["fp"], counts["tp"] + counts["fn"]
+    f1 = 2 * counts["tp"] / (flagged + unsafe) if flagged + unsafe else 0.0
+    return {"n": n, "accuracy": (counts["tp"] + counts["tn"]) / n, "f1": f1}
+
+
+def readme_rows(recorded: dict, sets: list[CheckSet]) -> list[str]:
+    """The README judge table's rows for the check sets, grouped by how far they can be
+    trusted: read since, never read but watched, never read (by whom they imitate)."""
+    judges = ("keyword", "cues", "lexical")
+    read = [s for s in sets if s.errors_read]
+    watched = [s for s in sets if not s.errors_read and s.watched]
+    unread = [s for s in sets if not s.errors_read and not s.watched]
+    groups = [(f"{sum(s.rows for s in read):,} more in {len(read)} check sets, each measured "
+               "before its errors were read (cues then "
+               + ", ".join(f"{s.first_measured['cues']:.3f}" for s in read) + "), read since",
+               read, False)]
+    for s in watched:
+        groups.append((f"{s.rows} more in {s.name}, written blind, never read (first measured "
+                       f"at {s.first_measured['cues']:.3f}; watched {s.watched})", [s], False))
+    for imitates in dict.fromkeys(s.imitates for s in unread):
+        members = [s for s in unread if s.imitates == imitates]
+        names = ", ".join(s.name.removeprefix("mlrm_generations_") for s in members)
+        groups.append((f"{sum(s.rows for s in members)} more imitating {imitates} ({names}), "
+                       "written blind, never read", members, True))
+    rows = []
+    for label, members, bold in groups:
+        cells = []
+        for judge in judges:
+            figures = pooled(recorded, members, judge)
+            cell = f"{figures['accuracy']:.3f} / {figures['f1']:.3f}"
+            cells.append(f"**{cell}**" if bold and judge == "cues" else cell)
+        rows.append(f"| {label} | " + " | ".join(cells) + " |")
+    return rows
