@@ -84,3 +84,5 @@ def test_pooling_adds_the_confusion_counts_of_each_set(tmp_path, monkeypatch):
     assert figures["n"] == 20
     assert figures["accuracy"] == pytest.approx(14 / 20)
     assert figures["f1"] == pytest.approx(2 * 3 / (4 + 8))
+    chance = (4 * 8 + 16 * 12) / 400  # flagged 4 of 20, unsafe 8 of 20
+    assert figures["kappa"] == pytest.approx((0.7 - chance) / (1 - chance))

@@ -81,8 +81,9 @@ def first_figures_table(sets: list[CheckSet]) -> str:
 
 
 def pooled(recorded: dict, sets: list[CheckSet], judge: str) -> dict:
-    """Accuracy and F1 for "unsafe" of ``judge`` over ``sets`` taken together, from the
-    confusion counts ``judge-train`` recorded for each (``recorded``: its "unseen" figures)."""
+    """Accuracy, F1 for "unsafe" and Cohen's kappa of ``judge`` over ``sets`` taken together,
+    from the confusion counts ``judge-train`` recorded for each (``recorded``: its "unseen"
+    figures)."""
     counts = {"tp": 0, "fp": 0, "fn": 0, "tn": 0}
     for s in sets:
         for key, value in recorded[s.record_key][judge]["confusion"].items():
@@ -90,7 +91,10 @@ def pooled(recorded: dict, sets: list[CheckSet], judge: str) -> dict:
     n = sum(counts.values())
     flagged, unsafe = counts["tp"] + counts["fp"], counts["tp"] + counts["fn"]
     f1 = 2 * counts["tp"] / (flagged + unsafe) if flagged + unsafe else 0.0
-    return {"n": n, "accuracy": (counts["tp"] + counts["tn"]) / n, "f1": f1}
+    accuracy = (counts["tp"] + counts["tn"]) / n
+    chance = (flagged * unsafe + (n - flagged) * (n - unsafe)) / n ** 2
+    kappa = (accuracy - chance) / (1 - chance) if chance < 1 else None
+    return {"n": n, "accuracy": accuracy, "f1": f1, "kappa": kappa}
 
 
 def readme_rows(recorded: dict, sets: list[CheckSet]) -> list[str]:
