@@ -31,15 +31,14 @@ def register(subparsers) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from ..judge_eval import load_labelled
-    from ..judges.check_sets import check_sets
+    from ..judges.check_sets import DATA, check_sets
     from ..judges.measured import (
         GPTFUZZ_EVALUATE, JAILJUDGE_READ, JAILJUDGE_UNREAD, split_jailjudge,
     )
     from ..lexical_training import DEFAULT_C, UNTRAINED_JUDGES, train_artifact
 
-    data = Path(__file__).resolve().parents[1] / "judges" / "data"
-    our_rows = load_labelled(data / "mlrm_labelled.jsonl")
-    generations = load_labelled(data / "mlrm_generations.jsonl")
+    our_rows = load_labelled(DATA / "mlrm_labelled.jsonl")
+    generations = load_labelled(DATA / "mlrm_generations.jsonl")
     read_half, unread_half = split_jailjudge(
         load_labelled(args.labels_dir / "JailbreakEval" / "JAILJUDGEmini.csv"))
     # Parts of the training sets: measured for the rule judges only (lexical learned them).

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -34,7 +35,7 @@ class CheckSet:
     def path(self) -> Path:
         return DATA / self.file
 
-    @property
+    @cached_property  # read once: tables and record keys ask for it again and again
     def rows(self) -> int:
         with self.path.open(encoding="utf-8") as handle:
             return sum(1 for line in handle if line.strip())
