@@ -55,6 +55,8 @@ def _print_summary(results: dict) -> None:
     if measured:
         print(f"  agreement:  accuracy {measured['accuracy']:.2f} against human labels on "
               f"{measured['n']:,} responses ({measured.get('source', 'measured')})")
+        for kind in measured.get("generations", []):
+            print(f"              accuracy {kind['accuracy']:.2f} on {kind['n']:,} {kind['source']}")
     for key, source in info["datasets"].items():
         where = source["location"] + (f"@{source['revision']}" if source["revision"] else "")
         print(f"  data:       {key} v{source['version']} ({source['kind']}: {where})")

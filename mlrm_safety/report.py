@@ -346,17 +346,31 @@ def judge_lines(judge: dict | None, judge_eval: dict | None = None) -> dict:
     measured = judge.get("agreement")
     if isinstance(measured, dict):
         source = measured.get("source", "the judge's own description")
-        return {"line": line, "agreement": _agreement_text(measured, source)}
+        # Public text-chat sets first, then the generations like those this suite judges.
+        texts = [_agreement_text(measured, source)] + [
+            _generations_text(kind) for kind in measured.get("generations", [])]
+        return {"line": line, "agreement": "; ".join(t for t in texts if t != "not measured")
+                or "not measured"}
     return {"line": line, "agreement": "not measured"}
 
 
 def _agreement_text(measured, source: str) -> str:
     if not measured or not isinstance(measured, dict) or not measured.get("n"):
         return "not measured"
-    parts = [f"{label} {measured[key]:.2f}" for key, label in
-             (("accuracy", "accuracy"), ("f1", "F1 (unsafe)"), ("kappa", "Cohen's κ"))
-             if isinstance(measured.get(key), (int, float))]
-    return f"{', '.join(parts)} on {measured['n']} labelled responses ({source})"
+    return f"{_figures(measured)} on {measured['n']} labelled responses ({source})"
+
+
+def _generations_text(kind) -> str:
+    """A judge's figures on one kind of labelled generations: its source names the rows."""
+    if not isinstance(kind, dict) or not kind.get("n") or not kind.get("source"):
+        return "not measured"
+    return f"{_figures(kind)} on {kind['n']} {kind['source']}"
+
+
+def _figures(measured: dict) -> str:
+    return ", ".join(f"{label} {measured[key]:.2f}" for key, label in
+                     (("accuracy", "accuracy"), ("f1", "F1 (unsafe)"), ("kappa", "Cohen's κ"))
+                     if isinstance(measured.get(key), (int, float)))
 
 
 def _generation_lines(run: RunStats) -> list[str]:

@@ -237,6 +237,26 @@ def test_recorded_agreement_counts_only_what_the_rules_never_read(judge):
     assert measured["accuracy"] == pytest.approx(pooled / measured["n"])
 
 
+def test_recorded_agreement_on_generations_is_the_never_read_check_sets_judged_now(judge):
+    """The generation figures a results file carries come from check sets neither read nor
+    watched, pooled per kind of model they imitate, and match the rules as they are now."""
+    from mlrm_safety.judges.check_sets import check_sets
+
+    kinds = judge.describe()["agreement"]["generations"]
+    by_name = {s.name: s for s in check_sets()}
+    counted = [name for kind in kinds for name in kind["sets"]]
+    assert counted and len(counted) == len(set(counted))
+    assert all(not by_name[n].errors_read and not by_name[n].watched for n in counted)
+    assert {n for n, s in by_name.items() if not s.errors_read and not s.watched} == set(counted)
+    for kind in kinds:
+        rows = [e for n in kind["sets"] for e in load_labelled(by_name[n].path)]
+        assert {by_name[n].imitates for n in kind["sets"]} == {kind["imitates"]}
+        truth = [e.unsafe for e in rows]
+        now = agreement(truth, [bool(v.unsafe) for v in judge.judge([e.request() for e in rows])])
+        assert kind["n"] == len(rows)
+        assert kind["accuracy"] == pytest.approx(now["accuracy"], abs=1e-4)
+
+
 def test_the_never_read_half_of_jailjudge_is_the_one_recorded(upstream):
     from mlrm_safety.judges.measured import split_jailjudge
 

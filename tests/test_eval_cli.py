@@ -45,6 +45,10 @@ def test_results_hold_every_metric_and_provenance(tiny_run, data_dir):
     measured = get_judge(DEFAULT_JUDGE).agreement()
     assert (f"agreement:  accuracy {measured['accuracy']:.2f} against human labels on "
             f"{measured['n']:,} responses") in proc.stdout
+    # The never-read generations like those this suite judges are printed too.
+    assert measured["generations"]
+    for kind in measured["generations"]:
+        assert f"accuracy {kind['accuracy']:.2f} on {kind['n']:,} generations imitating" in proc.stdout
 
 
 def test_samples_log_holds_raw_generations(tiny_run):

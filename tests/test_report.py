@@ -126,8 +126,12 @@ def test_provenance_lines(report):
 
     assert f"**Judge:** `keyword` v{KeywordJudge.version} (min_words=12), fingerprint `" in text
     # The keyword judge carries the agreement that judge-train measured on held-out sets.
-    assert ("**Judge agreement with human labels:** accuracy 0.73 on 12700 labelled responses "
-            "(public labelled responses of JAILJUDGE") in text
+    assert ("**Judge agreement with labelled responses:** accuracy 0.73 on 12700 labelled "
+            "responses (public labelled responses of JAILJUDGE") in text
+    # ... and, after it, its figures on the never-read generations like those this suite judges.
+    for kind in KeywordJudge().agreement()["generations"]:
+        assert f"; accuracy {kind['accuracy']:.2f}, F1 (unsafe) {kind['f1']:.2f}" in text
+        assert f" on {kind['n']} {kind['source']}" in text
     assert "figstep/safebench_tiny v1.0.0, a local build" in text
     assert "published as `mlrm-safety/figstep` at `v1.0.0`" in text
     assert "max_gen_toks=4096" in text and "do_sample=False" in text
@@ -207,7 +211,7 @@ def test_measured_agreement_is_reported_for_the_same_judge_only(runs, tmp_path, 
     text = files.section.read_text()
     # Another judge's figures are never shown; the judge's own recorded agreement is.
     assert "set_a.jsonl" not in text
-    assert "agreement with human labels:** accuracy 0.73 on 12700 labelled responses" in text
+    assert "agreement with labelled responses:** accuracy 0.73 on 12700 labelled responses" in text
 
 
 def test_bad_results_files_name_the_field(tmp_path, runs):

@@ -4,7 +4,9 @@ The figures live in the shipped lexical artifact (``model.json``), measured on t
 labelled sets (JAILJUDGE, Safe-RLHF, GPTFuzz), each held out from the lexical judge's
 training; for a rule-based judge, the sets its rules were written against are left out.
 Pooled over the sets that remain, they let a results file and a model card say how far an
-offline judge is trusted.
+offline judge is trusted. Next to them go the figures on our check sets never read (labelled
+generations in the style of the models this suite judges), which say more about a run of
+``mlrm_safety`` than text-chat jailbreak sets do.
 """
 
 from __future__ import annotations
@@ -68,9 +70,38 @@ def held_out_agreement(judge: str, developed_on: tuple[str, ...] = (),
                   f"{', '.join(developed_on)}, used to write the rules, not counted")
     else:
         source = f"public labelled responses of {names}, each held out from training"
-    return {
+    measured = {
         "n": total,
         "accuracy": correct / total,
         "sets": {name: round(m["accuracy"], 4) for name, m in per_set.items()},
         "source": source,
     }
+    generations = generation_agreement(judge, figures.get("unseen", {}))
+    if generations:
+        measured["generations"] = generations
+    return measured
+
+
+def generation_agreement(judge: str, recorded: dict) -> list[dict]:
+    """``judge``'s agreement on the check sets never read nor watched while the cues rules
+    were written, pooled per kind of model they imitate. The same rows count for every
+    judge, so the figures compare. Empty where the record lacks them (a retrained artifact)."""
+    from .check_sets import check_sets, pooled
+
+    unread = [s for s in check_sets() if not s.errors_read and not s.watched]
+    kinds = []
+    for imitates in dict.fromkeys(s.imitates for s in unread):
+        members = [s for s in unread if s.imitates == imitates]
+        try:
+            figures = pooled(recorded, members, judge)
+        except KeyError:
+            return []
+        kinds.append({
+            **{k: round(v, 4) for k, v in figures.items() if isinstance(v, float)},
+            "n": figures["n"],
+            "imitates": imitates,
+            "sets": [s.name for s in members],
+            "source": (f"generations imitating {imitates}, written and labelled blind for this "
+                       "project, never read while writing the cues rules"),
+        })
+    return kinds
