@@ -1,6 +1,7 @@
 """The wheel carries tasks, dataset cards, metric modules and model cards, and an installed
 copy finds them from any directory (not only from a checkout)."""
 
+import json
 import os
 import subprocess
 import sys
@@ -60,3 +61,15 @@ def test_installed_wheel_finds_its_tasks_from_any_directory(wheel, tmp_path):
         cwd=workdir, env=env, capture_output=True, text=True, check=True,
     )
     assert "mlrm_safety_figstep" in listing.stdout
+    # The default judge's recorded agreement needs its artifact and the check-set files.
+    described = subprocess.run(
+        [sys.executable, "-c",
+         "import json; from mlrm_safety.judges import get_judge; "
+         "print(json.dumps(get_judge('cues').describe()['agreement']))"],
+        cwd=workdir, env=env, capture_output=True, text=True, check=True,
+    )
+    measured = json.loads(described.stdout)
+    from mlrm_safety.judges import get_judge
+
+    assert measured == json.loads(json.dumps(get_judge("cues").describe()["agreement"]))
+    assert measured["n"] > 0 and measured["generations"]
