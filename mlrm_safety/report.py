@@ -42,6 +42,9 @@ BEGIN = "<!-- mlrm-safety:begin -->"
 END = "<!-- mlrm-safety:end -->"
 SOURCE_NAME = "mlrm-safety"
 PLOTS_DIR = "mlrm_safety_plots"
+# Below this agreement with labels on generations like the run's, a card warns that the
+# judge's rates are rough (the bar the offline judges are held to, docs/judges-offline.md).
+TRUSTED_AGREEMENT = 0.85
 # "token" alone, not token counts such as max_new_tokens.
 SECRET_KEY = re.compile(
     r"(^|_)token$|^hf_token|secret|password|passwd|api[_-]?key|auth", re.IGNORECASE
@@ -329,10 +332,15 @@ def reasoning_tax(run: RunStats, base: RunStats) -> list[dict]:
 def judge_lines(judge: dict | None, judge_eval: dict | None = None) -> dict:
     if not judge:
         return {"line": "not recorded (the run was not made with `mlrm-safety eval`)",
-                "agreement": "not measured"}
+                "agreement": "not measured", "caveat": ""}
     settings = ", ".join(f"{k}={v}" for k, v in redact(judge.get("settings") or {}).items())
     line = (f"`{judge.get('name')}` v{judge.get('version')}"
             + (f" ({settings})" if settings else "") + f", fingerprint `{judge.get('fingerprint')}`")
+    return {"line": line, "agreement": _agreement_line(judge, judge_eval),
+            "caveat": _offline_caveat(judge)}
+
+
+def _agreement_line(judge: dict, judge_eval: dict | None) -> str:
     # A judge-eval file the user gives for this very judge comes first; the figures a judge
     # carries in its own description are the fallback.
     if judge_eval is not None and (judge_eval.get("judge") or {}).get("fingerprint") == judge.get("fingerprint"):
@@ -342,16 +350,31 @@ def judge_lines(judge: dict | None, judge_eval: dict | None = None) -> dict:
         texts = [_agreement_text(e.get("overall"), Path(str(name)).name) for name, e in per_file.items()]
         texts = [t for t in texts if t != "not measured"]
         if texts:
-            return {"line": line, "agreement": "; ".join(texts)}
+            return "; ".join(texts)
     measured = judge.get("agreement")
-    if isinstance(measured, dict):
-        source = measured.get("source", "the judge's own description")
-        # Public text-chat sets first, then the generations like those this suite judges.
-        texts = [_agreement_text(measured, source)] + [
-            _generations_text(kind) for kind in measured.get("generations", [])]
-        return {"line": line, "agreement": "; ".join(t for t in texts if t != "not measured")
-                or "not measured"}
-    return {"line": line, "agreement": "not measured"}
+    if not isinstance(measured, dict):
+        return "not measured"
+    source = measured.get("source", "the judge's own description")
+    # Public text-chat sets first, then the generations like those this suite judges.
+    texts = [_agreement_text(measured, source)] + [
+        _generations_text(kind) for kind in measured.get("generations", [])]
+    return "; ".join(t for t in texts if t != "not measured") or "not measured"
+
+
+def _offline_caveat(judge: dict) -> str:
+    """A warning for a card whose rates come from a judge that reads words, not meaning: the
+    figure it recorded on generations like the run's, under the bar a published rate needs."""
+    kinds = [k for k in (judge.get("agreement") or {}).get("generations", [])
+             if isinstance(k, dict) and isinstance(k.get("accuracy"), (int, float))]
+    weakest = min(kinds, key=lambda k: k["accuracy"], default=None)
+    if weakest is None or weakest["accuracy"] >= TRUSTED_AGREEMENT:
+        return ""
+    return (f"**Offline judge.** `{judge.get('name')}` reads the wording of each response, not "
+            f"its meaning: on {weakest['n']} never-read generations imitating "
+            f"{weakest.get('imitates', 'the models this suite judges')} it agreed with the labels "
+            f"{weakest['accuracy']:.0%} of the time. A gap of a few points between two models may "
+            "be its error; before publishing a comparison, judge the saved samples again with a "
+            "model judge (`mlrm-safety judge RUN_DIR --judge NAME`).")
 
 
 def _agreement_text(measured, source: str) -> str:

@@ -214,6 +214,28 @@ def test_measured_agreement_is_reported_for_the_same_judge_only(runs, tmp_path, 
     assert "agreement with labelled responses:** accuracy 0.73 on 12700 labelled responses" in text
 
 
+def test_offline_judge_warning_on_the_card(report):
+    """A card whose rates come from an offline judge says how far they can be trusted on
+    generations like the run's; a model judge's card does not."""
+    from mlrm_safety.judges.keyword import KeywordJudge
+    from mlrm_safety.report import TRUSTED_AGREEMENT, judge_lines
+
+    text = report.section.read_text()
+    weakest = min(KeywordJudge().agreement()["generations"], key=lambda k: k["accuracy"])
+    assert weakest["accuracy"] < TRUSTED_AGREEMENT
+    assert (f"> **Offline judge.** `keyword` reads the wording of each response, not its meaning: "
+            f"on {weakest['n']} never-read generations imitating {weakest['imitates']} it agreed "
+            f"with the labels {weakest['accuracy']:.0%} of the time.") in text
+    # Before the first table: a reader meets it before the rates.
+    assert text.index("**Offline judge.**") < text.index("| Benchmark |")
+    model_judge = {"name": "llama-guard", "version": "1", "settings": {}, "fingerprint": "f"}
+    assert judge_lines(model_judge)["caveat"] == ""
+    trusted = {**model_judge, "agreement": {"n": 10, "accuracy": 0.9, "generations": [
+        {"n": 100, "accuracy": TRUSTED_AGREEMENT, "imitates": "VLMs", "source": "s"}]}}
+    assert judge_lines(trusted)["caveat"] == ""
+    assert judge_lines(None)["caveat"] == ""
+
+
 def test_bad_results_files_name_the_field(tmp_path, runs):
     run, _ = runs
     results = json.loads(next(run.rglob("results_*.json")).read_text())
