@@ -364,7 +364,8 @@ def _agreement_line(judge: dict, judge_eval: dict | None) -> str:
 def _offline_caveat(judge: dict) -> str:
     """A warning for a card whose rates come from a judge that reads words, not meaning: the
     figure it recorded on generations like the run's, under the bar a published rate needs."""
-    kinds = [k for k in (judge.get("agreement") or {}).get("generations", [])
+    measured = judge.get("agreement")
+    kinds = [k for k in (measured.get("generations", []) if isinstance(measured, dict) else [])
              if isinstance(k, dict) and isinstance(k.get("accuracy"), (int, float))]
     weakest = min(kinds, key=lambda k: k["accuracy"], default=None)
     if weakest is None or weakest["accuracy"] >= TRUSTED_AGREEMENT:
