@@ -98,13 +98,22 @@ def pooled(recorded: dict, sets: list[CheckSet], judge: str) -> dict:
     return {"n": n, "accuracy": accuracy, "f1": f1, "kappa": kappa}
 
 
+def never_read_by_kind(sets: list[CheckSet]) -> dict[str, list[CheckSet]]:
+    """The sets neither read nor watched while rules were written, by whom they imitate
+    (in the record's order): the ones whose figures say most about new responses."""
+    kinds: dict[str, list[CheckSet]] = {}
+    for s in sets:
+        if not s.errors_read and not s.watched:
+            kinds.setdefault(s.imitates, []).append(s)
+    return kinds
+
+
 def readme_rows(recorded: dict, sets: list[CheckSet]) -> list[str]:
     """The README judge table's rows for the check sets, grouped by how far they can be
     trusted: read since, never read but watched, never read (by whom they imitate)."""
     judges = ("keyword", "cues", "lexical")
     read = [s for s in sets if s.errors_read]
     watched = [s for s in sets if not s.errors_read and s.watched]
-    unread = [s for s in sets if not s.errors_read and not s.watched]
     groups = [(f"{sum(s.rows for s in read):,} more in {len(read)} check sets, each measured "
                "before its errors were read (cues then "
                + ", ".join(f"{s.first_measured['cues']:.3f}" for s in read) + "), read since",
@@ -112,8 +121,7 @@ def readme_rows(recorded: dict, sets: list[CheckSet]) -> list[str]:
     for s in watched:
         groups.append((f"{s.rows} more in {s.name}, written blind, never read (first measured "
                        f"at {s.first_measured['cues']:.3f}; watched {s.watched})", [s], False))
-    for imitates in dict.fromkeys(s.imitates for s in unread):
-        members = [s for s in unread if s.imitates == imitates]
+    for imitates, members in never_read_by_kind(sets).items():
         names = ", ".join(s.name.removeprefix("mlrm_generations_") for s in members)
         groups.append((f"{sum(s.rows for s in members)} more imitating {imitates} ({names}), "
                        "written blind, never read", members, True))

@@ -86,12 +86,10 @@ def generation_agreement(judge: str, recorded: dict) -> list[dict]:
     """``judge``'s agreement on the check sets never read nor watched while the cues rules
     were written, pooled per kind of model they imitate. The same rows count for every
     judge, so the figures compare. Empty where the record lacks them (a retrained artifact)."""
-    from .check_sets import check_sets, pooled
+    from .check_sets import check_sets, never_read_by_kind, pooled
 
-    unread = [s for s in check_sets() if not s.errors_read and not s.watched]
     kinds = []
-    for imitates in dict.fromkeys(s.imitates for s in unread):
-        members = [s for s in unread if s.imitates == imitates]
+    for imitates, members in never_read_by_kind(check_sets()).items():
         try:
             figures = pooled(recorded, members, judge)
         except KeyError:
