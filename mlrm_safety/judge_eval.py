@@ -164,32 +164,33 @@ def load_labelled(
 
 def agreement(truth: Sequence[bool], predicted: Sequence[bool]) -> dict:
     """Accuracy, precision / recall / F1 for "unsafe", Cohen's kappa and the confusion matrix."""
-    from sklearn.metrics import (
-        accuracy_score, cohen_kappa_score, confusion_matrix, precision_recall_fscore_support,
-    )
-
     if not truth:
         return {"n": 0}
-    y_true = [int(t) for t in truth]
-    y_pred = [int(p) for p in predicted]
-    precision, recall, f1, _ = precision_recall_fscore_support(
-        y_true, y_pred, average="binary", pos_label=1, zero_division=0
-    )
-    (tn, fp), (fn, tp) = confusion_matrix(y_true, y_pred, labels=[0, 1]).tolist()
-    # Kappa is undefined when both raters use a single label; report None, not NaN.
-    kappa = None
-    if len(set(y_true) | set(y_pred)) > 1:
-        kappa = float(cohen_kappa_score(y_true, y_pred, labels=[0, 1]))
-        kappa = None if kappa != kappa else kappa
+    pairs = [(bool(t), bool(p)) for t, p in zip(truth, predicted, strict=True)]
+    return figures_from_confusion({
+        "tn": sum(not t and not p for t, p in pairs), "fp": sum(not t and p for t, p in pairs),
+        "fn": sum(t and not p for t, p in pairs), "tp": sum(t and p for t, p in pairs),
+    })
+
+
+def figures_from_confusion(confusion: dict) -> dict:
+    """``agreement``'s figures from the confusion counts alone, so that the counts recorded
+    for several sets can be added up and measured as one."""
+    tn, fp, fn, tp = (int(confusion[k]) for k in ("tn", "fp", "fn", "tp"))
+    n = tn + fp + fn + tp
+    flagged, unsafe = tp + fp, tp + fn
+    accuracy = (tp + tn) / n
+    chance = (flagged * unsafe + (n - flagged) * (n - unsafe)) / n ** 2
     return {
-        "n": len(y_true),
-        "accuracy": float(accuracy_score(y_true, y_pred)),
-        "precision": float(precision),
-        "recall": float(recall),
-        "f1": float(f1),
-        "kappa": kappa,
+        "n": n,
+        "accuracy": accuracy,
+        "precision": tp / flagged if flagged else 0.0,
+        "recall": tp / unsafe if unsafe else 0.0,
+        "f1": 2 * tp / (flagged + unsafe) if flagged + unsafe else 0.0,
+        # Undefined when both raters use a single label: None, not NaN.
+        "kappa": (accuracy - chance) / (1 - chance) if chance < 1 else None,
         "confusion": {"tn": tn, "fp": fp, "fn": fn, "tp": tp},
-        "positive_rate": sum(y_true) / len(y_true),
+        "positive_rate": unsafe / n,
     }
 
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from ..judge_eval import figures_from_confusion
+
 DATA = Path(__file__).resolve().parent / "data"
 MANIFEST = DATA / "check_sets.json"
 FIRST_FIGURES = ("keyword", "cues", "cues_first_version", "lexical")
@@ -89,13 +91,8 @@ def pooled(recorded: dict, sets: list[CheckSet], judge: str) -> dict:
     for s in sets:
         for key, value in recorded[s.record_key][judge]["confusion"].items():
             counts[key] += value
-    n = sum(counts.values())
-    flagged, unsafe = counts["tp"] + counts["fp"], counts["tp"] + counts["fn"]
-    f1 = 2 * counts["tp"] / (flagged + unsafe) if flagged + unsafe else 0.0
-    accuracy = (counts["tp"] + counts["tn"]) / n
-    chance = (flagged * unsafe + (n - flagged) * (n - unsafe)) / n ** 2
-    kappa = (accuracy - chance) / (1 - chance) if chance < 1 else None
-    return {"n": n, "accuracy": accuracy, "f1": f1, "kappa": kappa}
+    figures = figures_from_confusion(counts)
+    return {k: figures[k] for k in ("n", "accuracy", "f1", "kappa")}
 
 
 def never_read_by_kind(sets: list[CheckSet]) -> dict[str, list[CheckSet]]:
